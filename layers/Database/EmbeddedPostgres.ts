@@ -1,0 +1,108 @@
+/**
+ * The embedded database: PGlite persisted under `<dataDir>/pgdata`, served over the Postgres wire
+ * protocol on a loopback port so `@effect/sql-pg` talks to it like any Postgres. The serving
+ * process writes `<dataDir>/embedded.json`; another process (the CLI while the hub runs) connects
+ * to that port instead of opening the same files twice.
+ */
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { SqlError } from "@effect/sql"
+import { Data, Effect, Layer, Schema } from "effect"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { DatabaseLocation } from "../../services/Database.js"
+import * as PgDatabase from "./PgDatabase.js"
+
+class EmbeddedStartFailed extends Data.TaggedError("EmbeddedStartFailed")<{ readonly step: string; readonly cause: unknown }> {}
+
+const ServedInfo = Schema.parseJson(Schema.Struct({ host: Schema.String, port: Schema.Number, pid: Schema.Number }))
+
+const servedFile = (dataDir: string) => Path.join(dataDir, "embedded.json")
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The port another live process serves this data directory on, if any. */
+const findServer = (dataDir: string) =>
+  Effect.sync(() => {
+    try {
+      return Fs.readFileSync(servedFile(dataDir), "utf8")
+    } catch {
+      return undefined
+    }
+  }).pipe(
+    Effect.flatMap((text) => text === undefined ? Effect.succeed(undefined) : Schema.decode(ServedInfo)(text)),
+    Effect.map((info) => (info !== undefined && info.pid !== process.pid && isAlive(info.pid) ? info : undefined)),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+const freePort = Effect.async<number, EmbeddedStartFailed>((resume) => {
+  const server = Net.createServer()
+  server.once("error", (cause) => resume(Effect.fail(new EmbeddedStartFailed({ step: "find a free port", cause }))))
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const attempt = <A>(step: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) })
+
+/** Opens PGlite on the data directory and serves it on a free loopback port for the life of the scope. */
+const serve = (dataDir: string, maxConnections: number) =>
+  Effect.gen(function*() {
+    yield* Effect.sync(() => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
+    const db = yield* Effect.acquireRelease(
+      attempt("open PGlite", () => PGlite.create(Path.join(dataDir, "pgdata"))),
+      (db) => Effect.promise(() => db.close().catch(() => undefined))
+    )
+    const port = yield* freePort
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections })
+    yield* Effect.acquireRelease(
+      attempt("serve PGlite", () => server.start()),
+      () => Effect.promise(() => server.stop().catch(() => undefined))
+    )
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        Fs.writeFileSync(servedFile(dataDir), JSON.stringify({ host: "127.0.0.1", port, pid: process.pid }), {
+          mode: 0o600
+        })
+      ),
+      () => Effect.sync(() => Fs.rmSync(servedFile(dataDir), { force: true }))
+    )
+    return { host: "127.0.0.1", port }
+  })
+
+export interface Options {
+  readonly dataDir: string
+  readonly poolSize: number
+}
+
+export const layer = (options: Options) =>
+  Layer.unwrapScoped(
+    Effect.gen(function*() {
+      const dataDir = Path.resolve(options.dataDir)
+      const running = yield* findServer(dataDir)
+      const target = running ?? (yield* serve(dataDir, options.poolSize + 4))
+      if (running !== undefined) yield* Effect.logDebug("embedded database: using the instance of a running hub")
+      return Layer.merge(
+        PgDatabase.clientLayer(
+          { host: target.host, port: target.port, username: "postgres", database: "postgres" },
+          { ...PgDatabase.defaults, poolSize: options.poolSize }
+        ),
+        Layer.succeed(DatabaseLocation, { kind: "embedded", where: dataDir })
+      )
+    }).pipe(
+      Effect.mapError((e) =>
+        new SqlError.SqlError({ message: `embedded database: could not ${e.step}`, cause: e.cause })
+      )
+    )
+  )

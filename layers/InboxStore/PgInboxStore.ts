@@ -1,0 +1,89 @@
+/** InboxStore on Postgres: `INSERT … ON CONFLICT (dedupe_key) DO NOTHING`, then read the owner of the key. */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Option } from "effect"
+import {
+  type InboxRecord,
+  InboxStore,
+  InboxUnavailable,
+  type InsertOutcome,
+  type NewInboxRow
+} from "../../services/InboxStore.js"
+import * as SqlFailure from "../Database/SqlFailure.js"
+
+interface OwnerRow {
+  readonly request_id: string
+  readonly dedupe_key: string
+  readonly received_at: Date
+}
+
+const unavailable = (reason: string) => new InboxUnavailable({ message: reason })
+
+export const make = Effect.gen(function*() {
+  const sql = yield* PgClient.PgClient
+  const guard = SqlFailure.guard(unavailable)
+
+  const toDb = (r: NewInboxRow) => ({
+    request_id: r.request_id,
+    dedupe_key: r.dedupe_key,
+    source_channel: r.source_channel,
+    source_provider: r.source_provider,
+    source_endpoint_identity: r.source_endpoint_identity,
+    external_event_id: r.external_event_id,
+    external_thread_id: r.external_thread_id,
+    sender_identity: r.sender_identity,
+    observed_at: r.observed_at,
+    normalized_text: r.normalized_text,
+    raw: r.raw === null ? null : sql.json(r.raw),
+    attachments: sql.json(r.attachments),
+    trace_context: r.trace_context === null ? null : sql.json(r.trace_context),
+    policy_tier: r.policy_tier,
+    ingestion_tier: r.ingestion_tier,
+    received_at: r.received_at
+  })
+
+  const owners = (keys: ReadonlyArray<string>) =>
+    sql<OwnerRow>`SELECT request_id, dedupe_key, received_at FROM message_inbox WHERE dedupe_key IN ${sql.in(keys)}`
+
+  const insertMany = (rows: ReadonlyArray<NewInboxRow>) =>
+    Effect.gen(function*() {
+      if (rows.length === 0) return []
+      const inserted = yield* sql<OwnerRow>`
+        INSERT INTO message_inbox ${sql.insert(rows.map(toDb))}
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING request_id, dedupe_key, received_at`
+      const byKey = new Map(inserted.map((o) => [o.dedupe_key, o]))
+      const missing = [...new Set(rows.map((r) => r.dedupe_key).filter((k) => !byKey.has(k)))]
+      const existing = missing.length > 0 ? yield* owners(missing) : []
+      const ownerOf = new Map([...existing, ...inserted].map((o) => [o.dedupe_key, o]))
+      // Inbox rows are never deleted, so every key has an owner once the insert has run.
+      return yield* Effect.forEach(rows, (r) => {
+        const owner = ownerOf.get(r.dedupe_key)
+        return owner === undefined
+          ? Effect.dieMessage(`dedupe key has no owner after insert: ${r.dedupe_key}`)
+          : Effect.succeed<InsertOutcome>({
+            _tag: owner.request_id === r.request_id ? "Inserted" : "Duplicate",
+            request_id: owner.request_id,
+            received_at: owner.received_at
+          })
+      })
+    }).pipe(guard)
+
+  const insert = (row: NewInboxRow) =>
+    Effect.map(insertMany([row]), (outcomes) => outcomes[0]!)
+
+  const get = (requestId: string) =>
+    sql<InboxRecord>`SELECT * FROM message_inbox WHERE request_id = ${requestId}`.pipe(
+      Effect.map((rows) => Option.fromNullable(rows[0])),
+      guard
+    )
+
+  const countByDedupeKey = (dedupeKey: string) =>
+    sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM message_inbox WHERE dedupe_key = ${dedupeKey}`.pipe(
+      Effect.map((rows) => rows[0]?.n ?? 0),
+      guard
+    )
+
+  return InboxStore.of({ insert, insertMany, get, countByDedupeKey })
+})
+
+export const layer = Layer.effect(InboxStore, make)

@@ -1,0 +1,146 @@
+/**
+ * The ingest use case: authorize, validate, compute the dedupe key, and store the inbox row.
+ * Exactly-once comes from the store's unique dedupe key; this layer never checks before inserting.
+ */
+import { Clock, Effect, Either, Layer } from "effect"
+import type { IngestEnvelopeV1 } from "../../src/domain/Envelope.js"
+import { Forbidden, Overloaded, Unavailable, ValidationError } from "../../src/domain/Errors.js"
+import {
+  type BatchAnswer,
+  type BatchItemResult,
+  type IngestAnswer,
+  MAX_BATCH
+} from "../../src/domain/IngestAnswer.js"
+import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
+import { dedupeKey } from "../../src/ingest/DedupeKey.js"
+import * as RequestIds from "../../src/ingest/RequestIds.js"
+import { validateEnvelope } from "../../src/ingest/Validate.js"
+import { Ingest } from "../../services/Ingest.js"
+import { type InboxUnavailable, InboxStore, type InsertOutcome, type NewInboxRow } from "../../services/InboxStore.js"
+
+export interface Options {
+  /** Submissions allowed in flight at once; beyond it callers get Overloaded (429). */
+  readonly maxInflight: number
+  /** Seconds a caller is told to wait after Unavailable / Overloaded. */
+  readonly retryAfterS: number
+}
+
+export const defaults: Options = { maxInflight: 2048, retryAfterS: 2 }
+
+const describeScope = (s: { readonly channel: string; readonly provider: string; readonly endpoint_identity: string }) =>
+  `${s.channel}/${s.provider}/${s.endpoint_identity}`
+
+const checkRole = (principal: Principal) =>
+  canIngest(principal)
+    ? Effect.void
+    : Effect.fail(new Forbidden({ message: `a token with role "${principal.role}" may not ingest` }))
+
+const checkScope = (principal: Principal, envelope: IngestEnvelopeV1): Either.Either<IngestEnvelopeV1, Forbidden> =>
+  covers(principal, envelope.source)
+    ? Either.right(envelope)
+    : Either.left(
+      new Forbidden({
+        message: `token ${principal.token_id} is scoped to ${describeScope(principal)} and cannot ingest for ${
+          describeScope(envelope.source)
+        }`
+      })
+    )
+
+const toRow = (e: IngestEnvelopeV1, requestId: string, receivedAt: Date): NewInboxRow => ({
+  request_id: requestId,
+  dedupe_key: dedupeKey(e),
+  source_channel: e.source.channel,
+  source_provider: e.source.provider,
+  source_endpoint_identity: e.source.endpoint_identity,
+  external_event_id: e.event.external_event_id ?? null,
+  external_thread_id: e.event.external_thread_id ?? null,
+  sender_identity: e.sender.identity,
+  observed_at: e.event.observed_at,
+  normalized_text: e.payload.normalized_text,
+  raw: e.payload.raw,
+  attachments: e.payload.attachments ?? [],
+  trace_context: e.control?.trace_context ?? null,
+  policy_tier: e.control?.policy_tier ?? "default",
+  ingestion_tier: e.control?.ingestion_tier ?? (e.payload.raw === null ? "metadata" : "full"),
+  received_at: receivedAt
+})
+
+const toAnswer = (row: NewInboxRow, outcome: InsertOutcome): IngestAnswer => ({
+  status: "accepted",
+  request_id: outcome.request_id,
+  duplicate: outcome._tag === "Duplicate",
+  dedupe_key: row.dedupe_key,
+  received_at: outcome.received_at.toISOString()
+})
+
+export const make = (options: Options = defaults) =>
+  Effect.gen(function*() {
+    const store = yield* InboxStore
+    const nextId = yield* RequestIds.make
+    const permits = yield* Effect.makeSemaphore(options.maxInflight)
+
+    const unavailable = (e: InboxUnavailable) =>
+      Effect.logWarning("ingest: database unavailable").pipe(
+        Effect.annotateLogs({ reason: e.message }),
+        Effect.zipRight(Effect.fail(
+          new Unavailable({ message: `database unavailable: ${e.message}`, retry_after_s: options.retryAfterS })
+        ))
+      )
+
+    /** Admission control: at most maxInflight submissions at once, the rest are told to come back. */
+    const admitted = <A, E>(effect: Effect.Effect<A, E>) =>
+      permits.withPermitsIfAvailable(1)(effect).pipe(
+        Effect.flatMap((o) =>
+          o._tag === "Some"
+            ? Effect.succeed(o.value)
+            : Effect.fail(
+              new Overloaded({
+                message: `more than ${options.maxInflight} submissions in flight`,
+                retry_after_s: 1
+              })
+            )
+        )
+      )
+
+    const newRow = (e: IngestEnvelopeV1) =>
+      Effect.zipWith(nextId, Clock.currentTimeMillis, (id, now) => toRow(e, id, new Date(now)))
+
+    const accept = Effect.fn("Ingest.accept")(function*(input: unknown, principal: Principal) {
+      yield* checkRole(principal)
+      const envelope = yield* Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e))
+      const row = yield* newRow(envelope)
+      const outcome = yield* admitted(store.insert(row)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
+      return toAnswer(row, outcome)
+    })
+
+    const acceptBatch = Effect.fn("Ingest.acceptBatch")(function*(inputs: ReadonlyArray<unknown>, principal: Principal) {
+      yield* checkRole(principal)
+      if (inputs.length === 0 || inputs.length > MAX_BATCH) {
+        return yield* new ValidationError({
+          message: `a batch holds 1 to ${MAX_BATCH} envelopes (got ${inputs.length})`,
+          issues: [{ path: "envelopes", message: `must hold 1 to ${MAX_BATCH} envelopes (got ${inputs.length})` }]
+        })
+      }
+      const checked = inputs.map((input) => Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e)))
+      const valid = checked.flatMap((c) => (Either.isRight(c) ? [c.right] : []))
+      const rows = yield* Effect.forEach(valid, newRow)
+      const outcomes = yield* admitted(store.insertMany(rows)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
+      let next = 0
+      const results = checked.map((c, index): BatchItemResult => {
+        if (Either.isLeft(c)) return { status: "rejected", index, error: c.left }
+        const i = next++
+        return toAnswer(rows[i]!, outcomes[i]!)
+      })
+      const answer: BatchAnswer = {
+        accepted: outcomes.filter((o) => o._tag === "Inserted").length,
+        duplicates: outcomes.filter((o) => o._tag === "Duplicate").length,
+        rejected: results.length - outcomes.length,
+        results
+      }
+      return answer
+    })
+
+    return Ingest.of({ accept, acceptBatch })
+  })
+
+export const layer = (options: Options = defaults) => Layer.effect(Ingest, make(options))

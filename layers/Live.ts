@@ -1,0 +1,55 @@
+/** Composition roots: the database, the stores and use cases on top of it, and the served hub. */
+import { HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Console, Effect, Layer, Redacted } from "effect"
+import { createServer } from "node:http"
+import * as HttpHub from "../src/http/Server.js"
+import * as DevToken from "../src/tokens/DevToken.js"
+import { DatabaseLocation } from "../services/Database.js"
+import type { HubConfigShape } from "../services/HubConfig.js"
+import * as Database from "./Database/Database.js"
+import * as Migrations from "./Database/Migrations.js"
+import * as IngestLive from "./Ingest/IngestLive.js"
+import * as PgInboxStore from "./InboxStore/PgInboxStore.js"
+import * as PgTokenStore from "./TokenStore/PgTokenStore.js"
+
+/** The configured database (DATABASE_URL or embedded), migrated. */
+export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
+
+/** Stores over the database. */
+export const StoresLive = Layer.mergeAll(PgInboxStore.layer, PgTokenStore.layer)
+
+/** Use cases, stores and the database, for a hub with the given settings. */
+export const appLayer = (config: HubConfigShape) =>
+  IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }).pipe(
+    Layer.provideMerge(StoresLive),
+    Layer.provideMerge(DatabaseLive)
+  )
+
+const banner = (config: HubConfigShape) =>
+  Effect.gen(function*() {
+    const server = yield* HttpServer.HttpServer
+    const location = yield* DatabaseLocation
+    const address = server.address._tag === "TcpAddress"
+      ? `http://${server.address.hostname}:${server.address.port}`
+      : `unix:${server.address.path}`
+    yield* Console.log(`Switchboard hub listening on ${address}`)
+    yield* Console.log(`  database: ${location.kind} (${location.where})`)
+    yield* Console.log(`  docs:     ${address}/docs   health: ${address}/health   ready: ${address}/ready`)
+    if (config.devToken) {
+      const token = yield* DevToken.ensure(config.dataDir)
+      yield* Console.log(`  dev token (${token.created ? "new, " : ""}saved in ${token.file}):`)
+      yield* Console.log(`    ${Redacted.value(token.secret)}`)
+    }
+    yield* Effect.logInfo("hub started").pipe(Effect.annotateLogs({ address, database: location.kind }))
+  })
+
+/** The whole hub: the app is built (database ready, migrated) before the port opens. */
+export const hubLayer = (config: HubConfigShape) =>
+  Layer.mergeAll(
+    HttpHub.serve(HttpHub.Routes),
+    Layer.effectDiscard(banner(config))
+  ).pipe(
+    Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port })),
+    Layer.provide(appLayer(config))
+  )

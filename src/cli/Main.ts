@@ -1,0 +1,38 @@
+/** The `switchboard` command line: the hub, migrations, and the admin commands. */
+import { Command } from "@effect/cli"
+import { Console, Effect, Layer } from "effect"
+import * as Live from "../../layers/Live.js"
+import { HubConfigFromEnv } from "../../services/HubConfig.js"
+import { tokenCommand } from "./TokenCommand.js"
+
+const serve = Command.make("serve", {}, () =>
+  Effect.gen(function*() {
+    const config = yield* HubConfigFromEnv
+    return yield* Layer.launch(Live.hubLayer(config))
+  })).pipe(
+    Command.withDescription(
+      [
+        "run the hub (REST + RPC + docs) until SIGINT/SIGTERM.",
+        "Environment: DATABASE_URL (unset: embedded PGlite under SWITCHBOARD_DATA_DIR, default .switchboard),",
+        "SWITCHBOARD_HOST (127.0.0.1), SWITCHBOARD_PORT (7400), SWITCHBOARD_MAX_INFLIGHT (2048),",
+        "SWITCHBOARD_DEV_TOKEN (true), SWITCHBOARD_LOG_LEVEL (Info), SWITCHBOARD_DB_POOL_SIZE (16)."
+      ].join(" ")
+    )
+  )
+
+const migrate = Command.make("migrate", {}, () => Console.log("database is migrated")).pipe(
+  Command.withDescription("apply pending database migrations and exit"),
+  Command.provide(Live.DatabaseLive)
+)
+
+/** Admin commands share one database connection (and its migrations) per run. */
+const admin = Command.make("switchboard").pipe(
+  Command.withDescription("Switchboard: message-ingestion hub and connector platform"),
+  Command.withSubcommands([
+    serve,
+    migrate,
+    tokenCommand.pipe(Command.provide(Live.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive))))
+  ])
+)
+
+export const run = Command.run(admin, { name: "switchboard", version: "0.1.0" })

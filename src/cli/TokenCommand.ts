@@ -1,0 +1,129 @@
+/** `switchboard token create|list|revoke|rotate` (DESIGN.md §5.6). */
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Clock, Console, Effect, Either, Option, Redacted } from "effect"
+import { Role } from "../domain/Principal.js"
+import type { TokenRecord } from "../../services/TokenStore.js"
+import { TokenStore } from "../../services/TokenStore.js"
+import * as DurationSpec from "./DurationSpec.js"
+import * as Output from "./Output.js"
+
+const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
+
+const durationOption = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.mapEffect((spec) =>
+      Either.mapLeft(DurationSpec.parse(spec), (message) => ValidationError.invalidValue(HelpDoc.p(message)))
+    )
+  )
+
+const expiresAt = (spec: number | "never") =>
+  Effect.map(Clock.currentTimeMillis, (now) => (spec === "never" ? null : new Date(now + spec)))
+
+const scopeOf = (r: TokenRecord) => `${r.channel}/${r.provider}/${r.endpoint_identity}`
+
+const printCreated = (secret: Redacted.Redacted<string>, record: TokenRecord, asJson: boolean) =>
+  asJson
+    ? Output.json({ token: Redacted.value(secret), ...record })
+    : Console.log(
+      [
+        `created token ${record.id} (role ${record.role}, scope ${scopeOf(record)}, expires ${record.expires_at ?? "never"})`,
+        record.replaces === null ? "" : `replaces ${record.replaces}`,
+        "the token is shown once; store it now:",
+        `  ${Redacted.value(secret)}`
+      ].filter((l) => l !== "").join("\n")
+    )
+
+const create = Command.make(
+  "create",
+  {
+    channel: Options.text("channel").pipe(Options.withDescription("source channel the token may ingest for, or *")),
+    provider: Options.text("provider").pipe(Options.withDescription("source provider, or *")),
+    endpoint: Options.text("endpoint").pipe(Options.withDescription("endpoint identity, or *")),
+    role: Options.choice("role", Role.literals).pipe(
+      Options.withDefault("ingest" as const),
+      Options.withDescription("ingest (connectors), read (dashboard), admin (both)")
+    ),
+    expiresIn: durationOption("expires-in", "lifetime such as 90d, 12h or never").pipe(
+      Options.withDefault<number | "never">(90 * 86_400_000)
+    ),
+    replaces: Options.text("replaces").pipe(Options.optional, Options.withDescription("id of the token this one replaces")),
+    label: Options.text("label").pipe(Options.optional, Options.withDescription("a note for people")),
+    env: Options.text("env").pipe(Options.withDefault("live"), Options.withDescription("environment tag in the token prefix")),
+    json
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const tokens = yield* TokenStore
+      const { record, secret } = yield* tokens.create({
+        env: o.env,
+        channel: o.channel,
+        provider: o.provider,
+        endpoint_identity: o.endpoint,
+        role: o.role,
+        label: Option.getOrNull(o.label),
+        expires_at: yield* expiresAt(o.expiresIn),
+        replaces: Option.getOrNull(o.replaces)
+      })
+      yield* printCreated(secret, record, o.json)
+    })
+).pipe(Command.withDescription("create a scoped API token; the secret is printed once"))
+
+const list = Command.make("list", { json }, (o) =>
+  Effect.gen(function*() {
+    const records = yield* (yield* TokenStore).list
+    if (o.json) return yield* Output.json(records)
+    yield* Output.table(
+      records.map((r) => ({
+        id: r.id,
+        status: r.status,
+        role: r.role,
+        scope: scopeOf(r),
+        expires: r.expires_at ?? "never",
+        replaces: r.replaces ?? "",
+        label: r.label ?? ""
+      })),
+      ["id", "status", "role", "scope", "expires", "replaces", "label"]
+    )
+  })).pipe(Command.withDescription("list tokens (never their secrets)"))
+
+const revoke = Command.make(
+  "revoke",
+  {
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("token id (tk_…)")),
+    reason: Options.text("reason").pipe(Options.withDescription("why it is revoked (kept with the token)")),
+    json
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const record = yield* (yield* TokenStore).revoke(o.id, o.reason)
+      yield* o.json ? Output.json(record) : Console.log(`revoked ${record.id} at ${record.revoked_at}: ${record.revoked_reason}`)
+    })
+).pipe(Command.withDescription("revoke a token now; it answers 401 from then on"))
+
+const rotate = Command.make(
+  "rotate",
+  {
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("token id to replace")),
+    grace: durationOption("grace", "how long the old token keeps working (default 24h)").pipe(
+      Options.withDefault<number | "never">(86_400_000)
+    ),
+    expiresIn: durationOption("expires-in", "lifetime of the new token (default: the old token's expiry)").pipe(
+      Options.optional
+    ),
+    json
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const graceMs = o.grace === "never" ? 100 * 365 * 86_400_000 : o.grace
+      const expires = Option.isSome(o.expiresIn) ? yield* expiresAt(o.expiresIn.value) : undefined
+      const { previous, record, secret } = yield* (yield* TokenStore).rotate(o.id, { graceMs, expires_at: expires })
+      yield* printCreated(secret, record, o.json)
+      if (!o.json) yield* Console.log(`${previous.id} keeps working until ${previous.expires_at}`)
+    })
+).pipe(Command.withDescription("replace a token with a new one of the same scope; the old one expires after --grace"))
+
+export const tokenCommand = Command.make("token").pipe(
+  Command.withDescription("manage API tokens"),
+  Command.withSubcommands([create, list, revoke, rotate])
+)

@@ -1,0 +1,59 @@
+/** The REST API (DESIGN.md §5.5), described once: routes, payloads, answers, errors; OpenAPI is derived from it. */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { IngestEnvelopeV1 } from "../domain/Envelope.js"
+import { Forbidden, Overloaded, PayloadTooLarge, Unavailable, ValidationError } from "../domain/Errors.js"
+import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
+import { HttpAuth } from "./Auth.js"
+
+export const BatchPayload = Schema.Struct({
+  envelopes: Schema.Array(IngestEnvelopeV1).annotations({ description: "1 to 500 ingest.v1 envelopes" })
+}).annotations({ identifier: "IngestBatchRequest" })
+
+export class IngestGroup extends HttpApiGroup.make("ingest")
+  .add(
+    HttpApiEndpoint.post("ingest", "/api/ingest")
+      .setPayload(IngestEnvelopeV1)
+      .addSuccess(IngestAnswer, { status: 202 })
+      .annotate(OpenApi.Summary, "Submit one ingest.v1 envelope")
+      .annotate(
+        OpenApi.Description,
+        "Accepted exactly once: a repeat of the same dedupe key answers the original request_id with duplicate: true."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("ingestBatch", "/api/ingest/batch")
+      .setPayload(BatchPayload)
+      .addSuccess(BatchAnswer, { status: 202 })
+      .annotate(OpenApi.Summary, "Submit up to 500 envelopes; one result per envelope, in order")
+  )
+  .addError(ValidationError)
+  .addError(Forbidden)
+  .addError(PayloadTooLarge)
+  .addError(Overloaded)
+  .addError(Unavailable)
+  .middleware(HttpAuth)
+{}
+
+export const Health = Schema.Struct({ status: Schema.Literal("ok") }).annotations({ identifier: "Health" })
+export const Readiness = Schema.Struct({
+  status: Schema.Literal("ready"),
+  database: Schema.Literal("postgres", "embedded")
+}).annotations({ identifier: "Readiness" })
+
+export class OpsGroup extends HttpApiGroup.make("ops")
+  .add(HttpApiEndpoint.get("health", "/health").addSuccess(Health).annotate(OpenApi.Summary, "The process is up"))
+  .add(
+    HttpApiEndpoint.get("ready", "/ready")
+      .addSuccess(Readiness)
+      .addError(Unavailable)
+      .annotate(OpenApi.Summary, "The database is reachable and migrated (503 otherwise)")
+  )
+{}
+
+export class HubApi extends HttpApi.make("switchboard")
+  .add(IngestGroup)
+  .add(OpsGroup)
+  .annotate(OpenApi.Title, "Switchboard hub")
+  .annotate(OpenApi.Version, "0.1.0")
+{}

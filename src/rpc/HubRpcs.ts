@@ -1,0 +1,5 @@
+/** Every RPC the hub serves, behind the bearer-token middleware. Feature groups are merged here. */
+import { AuthMiddleware } from "./AuthMiddleware.js"
+import { IngestRpcs } from "./IngestRpcs.js"
+
+export class HubRpcs extends IngestRpcs.middleware(AuthMiddleware) {}

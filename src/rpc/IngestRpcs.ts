@@ -1,0 +1,27 @@
+/** The ingest RPCs (DESIGN.md §5.5): `Ingest` and `IngestBatch` at `POST /rpc`. */
+import { Rpc, RpcGroup } from "@effect/rpc"
+import { Schema } from "effect"
+import type { IngestEnvelopeInput } from "../domain/Envelope.js"
+import { Forbidden, Overloaded, Unavailable, ValidationError } from "../domain/Errors.js"
+import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
+
+/**
+ * The envelope as it travels: typed for the client, but decoded loosely on the server so that an
+ * invalid envelope reaches the handler and comes back as a typed ValidationError instead of a
+ * defect (EFFECT_NOTES G15). The handler validates strictly.
+ */
+export const EnvelopeOnTheWire = Schema.declare(
+  (_: unknown): _ is IngestEnvelopeInput => true,
+  { identifier: "IngestEnvelopeV1Input", description: "an ingest.v1 envelope, validated by the handler" }
+)
+
+export const IngestErrors = Schema.Union(ValidationError, Forbidden, Overloaded, Unavailable)
+
+export class IngestRpcs extends RpcGroup.make(
+  Rpc.make("Ingest", { payload: EnvelopeOnTheWire, success: IngestAnswer, error: IngestErrors }),
+  Rpc.make("IngestBatch", {
+    payload: { envelopes: Schema.Array(EnvelopeOnTheWire) },
+    success: BatchAnswer,
+    error: IngestErrors
+  })
+) {}

@@ -1,0 +1,46 @@
+/**
+ * The development token: created on first start with full scope and the admin role, written once to
+ * `<dataDir>/dev-token` (mode 0600) and reused while it still verifies against the database.
+ */
+import { Effect, Option, Redacted } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { TokenStore } from "../../services/TokenStore.js"
+
+const readFile = (file: string) =>
+  Effect.sync(() => {
+    try {
+      return Option.some(Fs.readFileSync(file, "utf8").trim())
+    } catch {
+      return Option.none<string>()
+    }
+  })
+
+export const ensure = (dataDir: string) =>
+  Effect.gen(function*() {
+    const tokens = yield* TokenStore
+    const file = Path.resolve(dataDir, "dev-token")
+    const existing = yield* readFile(file)
+    if (Option.isSome(existing) && existing.value !== "") {
+      const secret = Redacted.make(existing.value)
+      const valid = yield* tokens.verify(secret).pipe(Effect.as(true), Effect.catchTag("Unauthorized", () => Effect.succeed(false)))
+      if (valid) return { secret, file, created: false }
+      yield* Effect.logWarning("dev token in the data directory is not valid for this database; creating a new one")
+    }
+    const { secret } = yield* tokens.create({
+      env: "dev",
+      channel: "*",
+      provider: "*",
+      endpoint_identity: "*",
+      role: "admin",
+      label: "development token (created at start)",
+      expires_at: null,
+      replaces: null
+    })
+    yield* Effect.sync(() => {
+      Fs.mkdirSync(Path.dirname(file), { recursive: true, mode: 0o700 })
+      Fs.writeFileSync(file, `${Redacted.value(secret)}\n`, { mode: 0o600 })
+      Fs.chmodSync(file, 0o600)
+    })
+    return { secret, file, created: true }
+  })
