@@ -1,6 +1,8 @@
 /** Composition roots: the database, the stores and use cases on top of it, and the served hub. */
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
+import type { PgClient } from "@effect/sql-pg"
 import { Console, Effect, Layer, Redacted } from "effect"
 import { createServer } from "node:http"
 import * as HttpHub from "../src/http/Server.js"
@@ -19,11 +21,14 @@ export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
 /** Stores over the database. */
 export const StoresLive = Layer.mergeAll(PgInboxStore.layer, PgTokenStore.layer)
 
-/** Use cases, stores and the database, for a hub with the given settings. */
-export const appLayer = (config: HubConfigShape) =>
+/** What the database layer gives the rest of the hub. */
+export type DatabaseServices = SqlClient.SqlClient | PgClient.PgClient | DatabaseLocation
+
+/** Use cases and stores over the given database (the configured one unless a test passes its own). */
+export const appLayer = <E>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E>) =>
   IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }).pipe(
     Layer.provideMerge(StoresLive),
-    Layer.provideMerge(DatabaseLive)
+    Layer.provideMerge(database)
   )
 
 const banner = (config: HubConfigShape) =>
@@ -45,11 +50,11 @@ const banner = (config: HubConfigShape) =>
   })
 
 /** The whole hub: the app is built (database ready, migrated) before the port opens. */
-export const hubLayer = (config: HubConfigShape) =>
+export const hubLayer = <E>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E>) =>
   Layer.mergeAll(
     HttpHub.serve(HttpHub.Routes),
     Layer.effectDiscard(banner(config))
   ).pipe(
     Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port })),
-    Layer.provide(appLayer(config))
+    Layer.provide(appLayer(config, database))
   )

@@ -56,12 +56,15 @@ const freePort = Effect.async<number, EmbeddedStartFailed>((resume) => {
 const attempt = <A>(step: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) })
 
-/** Opens PGlite on the data directory and serves it on a free loopback port for the life of the scope. */
-const serve = (dataDir: string, maxConnections: number) =>
+/**
+ * Opens PGlite on the data directory (in memory when `dataDir` is undefined) and serves it on a
+ * free loopback port for the life of the scope.
+ */
+export const serve = (dataDir: string | undefined, maxConnections: number) =>
   Effect.gen(function*() {
-    yield* Effect.sync(() => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
+    if (dataDir !== undefined) yield* Effect.sync(() => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
     const db = yield* Effect.acquireRelease(
-      attempt("open PGlite", () => PGlite.create(Path.join(dataDir, "pgdata"))),
+      attempt("open PGlite", () => dataDir === undefined ? PGlite.create() : PGlite.create(Path.join(dataDir, "pgdata"))),
       (db) => Effect.promise(() => db.close().catch(() => undefined))
     )
     const port = yield* freePort
@@ -70,14 +73,15 @@ const serve = (dataDir: string, maxConnections: number) =>
       attempt("serve PGlite", () => server.start()),
       () => Effect.promise(() => server.stop().catch(() => undefined))
     )
-    yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        Fs.writeFileSync(servedFile(dataDir), JSON.stringify({ host: "127.0.0.1", port, pid: process.pid }), {
-          mode: 0o600
-        })
-      ),
-      () => Effect.sync(() => Fs.rmSync(servedFile(dataDir), { force: true }))
-    )
+    if (dataDir !== undefined) {
+      const file = servedFile(dataDir)
+      yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          Fs.writeFileSync(file, JSON.stringify({ host: "127.0.0.1", port, pid: process.pid }), { mode: 0o600 })
+        ),
+        () => Effect.sync(() => Fs.rmSync(file, { force: true }))
+      )
+    }
     return { host: "127.0.0.1", port }
   })
 

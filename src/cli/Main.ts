@@ -8,7 +8,7 @@ import { tokenCommand } from "./TokenCommand.js"
 const serve = Command.make("serve", {}, () =>
   Effect.gen(function*() {
     const config = yield* HubConfigFromEnv
-    return yield* Layer.launch(Live.hubLayer(config))
+    return yield* Layer.launch(Live.hubLayer(config, Live.DatabaseLive))
   })).pipe(
     Command.withDescription(
       [

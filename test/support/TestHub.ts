@@ -1,0 +1,66 @@
+/**
+ * A real hub for integration tests: the production routes and layers on a real HTTP socket
+ * (a free port) over a fresh test database, plus helpers to mint tokens.
+ */
+import { HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Layer, LogLevel, Logger, Redacted } from "effect"
+import { createServer } from "node:http"
+import * as Live from "../../layers/Live.js"
+import type { HubConfigShape } from "../../services/HubConfig.js"
+import { type NewToken, TokenStore } from "../../services/TokenStore.js"
+import * as HttpHub from "../../src/http/Server.js"
+import * as TestDatabase from "./TestDatabase.js"
+
+export const testConfig: HubConfigShape = {
+  host: "127.0.0.1",
+  port: 0,
+  dataDir: ".switchboard-test",
+  maxInflight: 2048,
+  devToken: false,
+  logLevel: LogLevel.Warning
+}
+
+export interface TestHubInfo {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  readonly url: string
+  /** An admin token with full scope. */
+  readonly token: string
+  /** Mints a token with the given scope (defaults: everything, role ingest). */
+  readonly mintToken: (scope?: Partial<NewToken>) => Effect.Effect<{ readonly id: string; readonly token: string }>
+}
+
+export class TestHub extends Context.Tag("test/TestHub")<TestHub, TestHubInfo>() {}
+
+const info = Effect.gen(function*() {
+  const server = yield* HttpServer.HttpServer
+  const tokens = yield* TokenStore
+  const address = server.address
+  const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "unix"
+  const mintToken = (scope: Partial<NewToken> = {}) =>
+    tokens.create({
+      env: "test",
+      channel: "*",
+      provider: "*",
+      endpoint_identity: "*",
+      role: "ingest",
+      label: null,
+      expires_at: null,
+      replaces: null,
+      ...scope
+    }).pipe(Effect.map(({ record, secret }) => ({ id: record.id, token: Redacted.value(secret) })), Effect.orDie)
+  const admin = yield* mintToken({ role: "admin" })
+  return TestHub.of({ url, token: admin.token, mintToken })
+})
+
+/** The hub over a given database layer (so a test can put a proxy between hub and database). */
+export const layerWith = <E>(database: Layer.Layer<Live.DatabaseServices, E>, config: HubConfigShape = testConfig) =>
+  Layer.effect(TestHub, info).pipe(
+    Layer.provideMerge(HttpHub.serve(HttpHub.Routes)),
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 })),
+    Layer.provideMerge(Live.appLayer(config, database)),
+    Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
+  )
+
+/** The hub over a fresh test database. */
+export const layer = layerWith(TestDatabase.layer)
