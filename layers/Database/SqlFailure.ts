@@ -4,7 +4,7 @@
  * becomes a defect.
  */
 import type { SqlError } from "@effect/sql"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Predicate } from "effect"
 
 /** SQLSTATE classes that mean the statement itself is wrong, not that the database is away. */
 const BUG_CLASSES = new Set(["22", "23", "42", "2B", "2F", "3F", "44"])
@@ -37,10 +37,12 @@ export const DEFAULT_QUERY_TIMEOUT = Duration.seconds(5)
  * become `onUnavailable(reason)`, statement bugs die.
  */
 export const guard = <E>(onUnavailable: (reason: string) => E, timeout: Duration.DurationInput = DEFAULT_QUERY_TIMEOUT) =>
-<A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, E, R> =>
+<A, E2, R>(effect: Effect.Effect<A, SqlError.SqlError | E2, R>): Effect.Effect<A, E | Exclude<E2, SqlError.SqlError>, R> =>
   effect.pipe(
-    Effect.catchTag("SqlError", (error) =>
-      isStatementBug(error) ? Effect.die(error) : Effect.fail(onUnavailable(describe(error)))),
+    Effect.catchIf(
+      (e): e is SqlError.SqlError => Predicate.isTagged(e, "SqlError"),
+      (error) => isStatementBug(error) ? Effect.die(error) : Effect.fail(onUnavailable(describe(error)))
+    ),
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () => onUnavailable(`database did not answer within ${Duration.format(timeout)}`)

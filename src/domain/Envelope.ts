@@ -4,6 +4,9 @@
  */
 import { Schema } from "effect"
 
+/** An optional key: absent, or present with a value (never `undefined`, which JSON cannot carry). */
+export const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
 /** A required string: trimmed on decode, then it must not be empty. */
 export const RequiredString = Schema.Trim.pipe(
   Schema.minLength(1, { message: () => "must not be empty (after trimming)" })
@@ -18,7 +21,12 @@ export const Rfc3339Timestamp = Schema.String.pipe(
       ? true
       : `must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T10:00:00Z (got ${JSON.stringify(s.slice(0, 40))})`
   ),
-  Schema.annotations({ identifier: "Rfc3339Timestamp", description: "RFC 3339 timestamp with offset" })
+  Schema.annotations({
+    identifier: "Rfc3339Timestamp",
+    description: "RFC 3339 timestamp with offset",
+    arbitrary: () => (fc) =>
+      fc.date({ min: new Date(0), max: new Date(4102444800000), noInvalidDate: true }).map((d) => d.toISOString())
+  })
 )
 
 export const Channel = Schema.Literal("telegram", "slack", "email", "discord", "api", "mcp", "sandbox")
@@ -56,8 +64,8 @@ export const Source = Schema.Struct({
 )
 
 export const Event = Schema.Struct({
-  external_event_id: Schema.optional(RequiredString),
-  external_thread_id: Schema.optional(Schema.NullOr(RequiredString)),
+  external_event_id: optional(RequiredString),
+  external_thread_id: optional(Schema.NullOr(RequiredString)),
   observed_at: Rfc3339Timestamp
 }).annotations({ identifier: "Event" })
 
@@ -69,10 +77,10 @@ export const Attachment = Schema.Struct({
   media_type: RequiredString,
   storage_ref: RequiredString,
   size_bytes: Schema.Int.pipe(Schema.nonNegative()),
-  filename: Schema.optional(RequiredString),
-  width: Schema.optional(PositiveInt),
-  height: Schema.optional(PositiveInt),
-  sha256: Schema.optional(Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/, {
+  filename: optional(RequiredString),
+  width: optional(PositiveInt),
+  height: optional(PositiveInt),
+  sha256: optional(Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/, {
     message: () => "must be 64 lowercase hex characters"
   })))
 }).annotations({ identifier: "Attachment" })
@@ -82,7 +90,10 @@ export const MAX_NORMALIZED_TEXT_BYTES = 64 * 1024
 export const MAX_ATTACHMENTS = 32
 export const MAX_ENVELOPE_BYTES = 1024 * 1024
 
-const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+/** A JSON object (from a JSON body, so its values are JSON values). */
+const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+  arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }))
+})
 
 export const Payload = Schema.Struct({
   raw: Schema.NullOr(JsonObject),
@@ -93,7 +104,7 @@ export const Payload = Schema.Struct({
         : `must be at most ${MAX_NORMALIZED_TEXT_BYTES} bytes of UTF-8 (got ${Buffer.byteLength(s, "utf8")})`
     )
   ),
-  attachments: Schema.optional(
+  attachments: optional(
     Schema.Array(Attachment).pipe(
       Schema.maxItems(MAX_ATTACHMENTS, { message: () => `at most ${MAX_ATTACHMENTS} attachments are allowed` })
     )
@@ -104,10 +115,10 @@ export const PolicyTier = Schema.Literal("default", "interactive", "high_priorit
 export const IngestionTier = Schema.Literal("full", "metadata")
 
 export const Control = Schema.Struct({
-  idempotency_key: Schema.optional(RequiredString),
-  trace_context: Schema.optional(JsonObject),
-  policy_tier: Schema.optional(PolicyTier),
-  ingestion_tier: Schema.optional(IngestionTier)
+  idempotency_key: optional(RequiredString),
+  trace_context: optional(JsonObject),
+  policy_tier: optional(PolicyTier),
+  ingestion_tier: optional(IngestionTier)
 }).annotations({ identifier: "Control" })
 
 export const IngestEnvelopeV1 = Schema.Struct({
@@ -116,7 +127,7 @@ export const IngestEnvelopeV1 = Schema.Struct({
   event: Event,
   sender: Sender,
   payload: Payload,
-  control: Schema.optional(Control)
+  control: optional(Control)
 }).pipe(
   Schema.filter((e) => {
     const tier = e.control?.ingestion_tier

@@ -1,6 +1,6 @@
 /** The `connector.heartbeat.v1` message (DESIGN.md §5.4), shared by connectors (sender) and the hub (receiver). */
 import { Schema } from "effect"
-import { RequiredString, Rfc3339Timestamp } from "./Envelope.js"
+import { optional, RequiredString, Rfc3339Timestamp } from "./Envelope.js"
 
 const Count = Schema.Int.pipe(Schema.nonNegative())
 
@@ -22,16 +22,16 @@ export const HeartbeatV1 = Schema.Struct({
     connector_type: RequiredString,
     endpoint_identity: RequiredString,
     instance_id: Schema.UUID,
-    version: Schema.optional(RequiredString)
+    version: optional(RequiredString)
   }),
   status: Schema.Struct({
     state: HealthState,
-    error_message: Schema.optional(Schema.NullOr(Schema.String)),
+    error_message: optional(Schema.NullOr(Schema.String)),
     uptime_s: Schema.Number.pipe(Schema.nonNegative())
   }),
   counters: HeartbeatCounters,
-  checkpoint: Schema.optional(Schema.Struct({ cursor: Schema.String, updated_at: Rfc3339Timestamp })),
-  capabilities: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Boolean })),
+  checkpoint: optional(Schema.Struct({ cursor: Schema.String, updated_at: Rfc3339Timestamp })),
+  capabilities: optional(Schema.Record({ key: Schema.String, value: Schema.Boolean })),
   sent_at: Rfc3339Timestamp
 }).annotations({ identifier: "ConnectorHeartbeatV1" })
 export type HeartbeatV1 = typeof HeartbeatV1.Type

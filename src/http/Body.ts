@@ -1,6 +1,6 @@
 /**
  * Reads a JSON body with a size limit: a declared Content-Length over the limit is refused before
- * a byte is read, and a chunked body is cut off as soon as it passes the limit.
+ * a byte is read; a chunked body stops being kept once it passes the limit.
  */
 import type { HttpServerRequest } from "@effect/platform"
 import { Effect, Stream } from "effect"
@@ -11,6 +11,12 @@ const tooLarge = (limit: number, what: string) =>
 
 const bodyError = (message: string) => new ValidationError({ message, issues: [{ path: "(body)", message }] })
 
+/**
+ * How much of an oversized chunked body is read and discarded before the connection is dropped:
+ * draining lets the client read the 413 (cutting the stream resets the socket under it).
+ */
+const DRAIN_BYTES = 16 * 1024 * 1024
+
 export const readJson = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
   Effect.gen(function*() {
     const declared = request.headers["content-length"]
@@ -19,12 +25,13 @@ export const readJson = (request: HttpServerRequest.HttpServerRequest, limit: nu
     let size = 0
     yield* Stream.runForEach(request.stream, (chunk) => {
       size += chunk.byteLength
-      if (size > limit) return Effect.fail(tooLarge(limit, "the request body"))
-      chunks.push(chunk)
+      if (size > limit + DRAIN_BYTES) return Effect.fail(tooLarge(limit, "the request body"))
+      if (size <= limit) chunks.push(chunk)
       return Effect.void
     }).pipe(
       Effect.catchTag("RequestError", () => Effect.fail(bodyError("the request body could not be read")))
     )
+    if (size > limit) return yield* tooLarge(limit, "the request body")
     const text = Buffer.concat(chunks).toString("utf8")
     if (text.trim() === "") return yield* bodyError("the request body is empty: expected a JSON document")
     return yield* Effect.try({

@@ -3,7 +3,7 @@
  * answers on 127.0.0.1:5432 (CI has one), otherwise an in-memory embedded PGlite.
  */
 import { SqlError } from "@effect/sql"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import pg from "pg"
 import { DatabaseLocation } from "../../services/Database.js"
 import * as EmbeddedPostgres from "../../layers/Database/EmbeddedPostgres.js"
@@ -41,23 +41,38 @@ export const freshLocalDatabase = Effect.acquireRelease(
   ({ name }) => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.orDie)
 )
 
-/** The database services without migrations. */
-export const unmigrated = Layer.unwrapScoped(
-  Effect.gen(function*() {
-    if (yield* localPostgres) {
-      const { url } = yield* freshLocalDatabase
-      return PgDatabase.layer(Redacted.make(url), { ...PgDatabase.defaults, poolSize: 20 })
-    }
-    const target = yield* EmbeddedPostgres.serve(undefined, 12)
-    return Layer.merge(
-      PgDatabase.clientLayer({ host: target.host, port: target.port, username: "postgres", database: "postgres" }, {
-        ...PgDatabase.defaults,
-        poolSize: 8
-      }),
-      Layer.succeed(DatabaseLocation, { kind: "embedded", where: "memory" })
-    )
-  }).pipe(Effect.mapError((e) => e instanceof SqlError.SqlError ? e : new SqlError.SqlError({ message: "embedded", cause: e })))
-)
+export interface Target {
+  readonly host: string
+  readonly port: number
+  readonly database: string
+  readonly kind: "postgres" | "embedded"
+}
+
+/** Where a fresh test database can be reached: the local server if it answers, else embedded PGlite. */
+export const freshTarget = Effect.gen(function*() {
+  if (yield* localPostgres) {
+    const { name } = yield* freshLocalDatabase
+    const url = new URL(ADMIN_URL)
+    return { host: url.hostname, port: Number(url.port || 5432), database: name, kind: "postgres" } satisfies Target
+  }
+  const served = yield* EmbeddedPostgres.serve(undefined, 12).pipe(
+    Effect.mapError((e) => new SqlError.SqlError({ message: "embedded test database", cause: e }))
+  )
+  return { host: served.host, port: served.port, database: "postgres", kind: "embedded" } satisfies Target
+})
+
+/** Database services for a target (optionally reached through another port, e.g. a proxy). */
+export const servicesFor = (target: Target, port: number = target.port) =>
+  Layer.merge(
+    PgDatabase.clientLayer({ host: target.host, port, username: "postgres", database: target.database }, {
+      ...PgDatabase.defaults,
+      poolSize: target.kind === "postgres" ? 20 : 8
+    }),
+    Layer.succeed(DatabaseLocation, { kind: target.kind, where: `test database ${target.database}` })
+  )
+
+/** The database services of a fresh database, without migrations. */
+export const unmigrated = Layer.unwrapScoped(Effect.map(freshTarget, (target) => servicesFor(target)))
 
 /** A fresh, migrated database for one suite. */
 export const layer = Layer.provideMerge(Migrations.layer, unmigrated)

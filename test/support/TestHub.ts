@@ -54,7 +54,7 @@ const info = Effect.gen(function*() {
 })
 
 /** The hub over a given database layer (so a test can put a proxy between hub and database). */
-export const layerWith = <E>(database: Layer.Layer<Live.DatabaseServices, E>, config: HubConfigShape = testConfig) =>
+export const layerWith = <E, R>(database: Layer.Layer<Live.DatabaseServices, E, R>, config: HubConfigShape = testConfig) =>
   Layer.effect(TestHub, info).pipe(
     Layer.provideMerge(HttpHub.serve(HttpHub.Routes)),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 })),

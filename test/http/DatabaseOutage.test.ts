@@ -1,0 +1,64 @@
+import { assert, layer } from "@effect/vitest"
+import { Context, Effect, Layer, Schedule } from "effect"
+import * as Migrations from "../../layers/Database/Migrations.js"
+import { sample } from "../support/Fixtures.js"
+import { field, postJson, request } from "../support/Http.js"
+import * as TcpProxy from "../support/TcpProxy.js"
+import * as TestDatabase from "../support/TestDatabase.js"
+import * as TestHub from "../support/TestHub.js"
+
+class Proxy extends Context.Tag("test/Proxy")<Proxy, TcpProxy.TcpProxy>() {}
+class Target extends Context.Tag("test/Target")<Target, TestDatabase.Target>() {}
+
+const ProxyLive = Layer.scoped(Proxy, Effect.flatMap(Target, TcpProxy.make)).pipe(
+  Layer.provideMerge(Layer.scoped(Target, TestDatabase.freshTarget))
+)
+const DatabaseThroughProxy = Layer.provideMerge(
+  Migrations.layer,
+  Layer.unwrapEffect(Effect.map(Effect.all([Target, Proxy]), ([target, proxy]) => TestDatabase.servicesFor(target, proxy.port)))
+)
+const HubLive = TestHub.layerWith(DatabaseThroughProxy).pipe(Layer.provideMerge(ProxyLive))
+
+/** Retries the request until it answers `status` (the hub recovers on its own; the test only waits). */
+const eventually = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean) =>
+  effect.pipe(
+    Effect.filterOrFail(ok, () => "not yet" as const),
+    Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo("30 seconds")))
+  )
+
+layer(HubLive, { excludeTestServices: true, timeout: 120_000 })("database outage", (it) => {
+  it.effect("answers 503 with Retry-After while the database is gone, never hangs, and recovers by itself", () =>
+    Effect.gen(function*() {
+      const hub = yield* TestHub.TestHub
+      const proxy = yield* Proxy
+      const ingest = (id: string) => postJson(`${hub.url}/api/ingest`, hub.token, sample(id))
+      assert.strictEqual((yield* ingest("outage-0")).status, 202)
+
+      yield* proxy.cut
+      const down = yield* ingest("outage-1")
+      assert.strictEqual(down.status, 503)
+      assert.strictEqual(field(down.body, "_tag"), "Unavailable")
+      assert.strictEqual(down.headers.get("retry-after"), "2")
+      assert.notInclude(JSON.stringify(down.body), "    at ")
+      const notReady = yield* request(`${hub.url}/ready`)
+      assert.strictEqual(notReady.status, 503)
+      assert.strictEqual((yield* request(`${hub.url}/health`)).status, 200)
+
+      yield* proxy.restore
+      const back = yield* eventually(ingest("outage-1"), (r) => r.status === 202)
+      assert.strictEqual(field(back.body, "duplicate"), false)
+      assert.strictEqual((yield* request(`${hub.url}/ready`)).status, 200)
+    }))
+
+  it.effect("a database that stops answering gives 503 after the query timeout instead of a hang", () =>
+    Effect.gen(function*() {
+      const hub = yield* TestHub.TestHub
+      const proxy = yield* Proxy
+      yield* proxy.stall
+      const res = yield* postJson(`${hub.url}/api/ingest`, hub.token, sample("stall-1"))
+      assert.strictEqual(res.status, 503)
+      assert.strictEqual(res.headers.get("retry-after"), "2")
+      yield* proxy.restore
+      yield* eventually(postJson(`${hub.url}/api/ingest`, hub.token, sample("stall-1")), (r) => r.status === 202)
+    }))
+})
