@@ -40,7 +40,11 @@ export class TokenStoreUnavailable extends Schema.TaggedError<TokenStoreUnavaila
 /** No token has this id. */
 export class TokenNotFound extends Schema.TaggedError<TokenNotFound>()("TokenNotFound", {
   id: Schema.String
-}) {}
+}) {
+  override get message() {
+    return `no token with id ${this.id} (see: switchboard token list)`
+  }
+}
 
 /** The operation does not apply to the token in its current state (e.g. rotating a revoked token). */
 export class TokenStateInvalid extends Schema.TaggedError<TokenStateInvalid>()("TokenStateInvalid", {
