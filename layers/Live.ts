@@ -1,32 +1,42 @@
 /** Composition roots: the database, the stores and use cases on top of it, and the served hub. */
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import { Console, Effect, Layer, Redacted } from "effect"
-import { createServer } from "node:http"
+import * as HostedConnectors from "../src/connectors/Host.js"
 import * as HttpHub from "../src/http/Server.js"
+import * as StatsWorker from "../src/stats/Worker.js"
 import * as DevToken from "../src/tokens/DevToken.js"
 import { DatabaseLocation } from "../services/Database.js"
 import type { HubConfigShape } from "../services/HubConfig.js"
 import * as Database from "./Database/Database.js"
+import * as DeliveryLive from "./Delivery/DeliveryLive.js"
 import * as Migrations from "./Database/Migrations.js"
 import * as IngestLive from "./Ingest/IngestLive.js"
 import * as PgInboxStore from "./InboxStore/PgInboxStore.js"
+import * as StatsLive from "./Stats/StatsLive.js"
 import * as PgTokenStore from "./TokenStore/PgTokenStore.js"
+import * as MemoryPushReceivers from "./PushReceivers/MemoryPushReceivers.js"
+import * as PgTelegramWebhookStore from "./TelegramWebhookStore/PgTelegramWebhookStore.js"
 
 /** The configured database (DATABASE_URL or embedded), migrated. */
 export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
 
 /** Stores over the database. */
-export const StoresLive = Layer.mergeAll(PgInboxStore.layer, PgTokenStore.layer)
+export const StoresLive = Layer.mergeAll(
+  PgInboxStore.layer,
+  PgTokenStore.layer,
+  PgTelegramWebhookStore.layer,
+  MemoryPushReceivers.layer
+)
 
 /** What the database layer gives the rest of the hub. */
 export type DatabaseServices = SqlClient.SqlClient | PgClient.PgClient | DatabaseLocation
 
 /** Use cases and stores over the given database (the configured one unless a test passes its own). */
-export const appLayer = <E>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E>) =>
-  IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }).pipe(
+export const appLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
+  Layer.merge(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer).pipe(
+    Layer.provideMerge(DeliveryLive.RouterLive),
     Layer.provideMerge(StoresLive),
     Layer.provideMerge(database)
   )
@@ -49,12 +59,16 @@ const banner = (config: HubConfigShape) =>
     yield* Effect.logInfo("hub started").pipe(Effect.annotateLogs({ address, database: location.kind }))
   })
 
-/** The whole hub: the app is built (database ready, migrated) before the port opens. */
-export const hubLayer = <E>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E>) =>
+/** The whole hub: the app (database ready, migrated) and every route are built before the port opens. */
+export const hubLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
   Layer.mergeAll(
-    HttpHub.serve(HttpHub.Routes),
-    Layer.effectDiscard(banner(config))
+    Layer.effectDiscard(banner(config)),
+    DeliveryLive.WorkerLive,
+    StatsWorker.layer,
+    HostedConnectors.HostedLive
   ).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port })),
-    Layer.provide(appLayer(config, database))
+    Layer.provideMerge(HttpHub.serve(HttpHub.Routes, { host: config.host, port: config.port })),
+    Layer.provide(appLayer(config, database)),
+    // No trace exporter is configured, so spans would only cost time on every request and query.
+    Layer.provide(Layer.setTracerEnabled(false))
   )

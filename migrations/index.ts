@@ -6,8 +6,24 @@
  */
 import inbox from "./0001_inbox.js"
 import apiTokens from "./0002_api_tokens.js"
+import connectorRegistry from "./0010_connector_registry.js"
+import connectorHeartbeatLog from "./0011_connector_heartbeat_log.js"
+import connectorStats from "./0012_connector_stats.js"
+import deliveryTargets from "./0020_delivery_targets.js"
+import routingRules from "./0021_routing_rules.js"
+import deliveryOutbox from "./0022_delivery_outbox.js"
+import deadLetters from "./0023_dead_letters.js"
+import telegramWebhooks from "./0035_telegram_webhooks.js"
 
 export const migrations = {
   "0001_inbox": inbox,
-  "0002_api_tokens": apiTokens
+  "0002_api_tokens": apiTokens,
+  "0010_connector_registry": connectorRegistry,
+  "0011_connector_heartbeat_log": connectorHeartbeatLog,
+  "0012_connector_stats": connectorStats,
+  "0020_delivery_targets": deliveryTargets,
+  "0021_routing_rules": routingRules,
+  "0022_delivery_outbox": deliveryOutbox,
+  "0023_dead_letters": deadLetters,
+  "0035_telegram_webhooks": telegramWebhooks
 }

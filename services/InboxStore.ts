@@ -20,6 +20,8 @@ export interface NewInboxRow {
   readonly policy_tier: string
   readonly ingestion_tier: string
   readonly received_at: Date
+  /** Targets chosen by the router: their delivery_outbox rows are written atomically with a new inbox row. */
+  readonly targets?: ReadonlyArray<string>
 }
 
 /** The row that owns a dedupe key, as stored. */

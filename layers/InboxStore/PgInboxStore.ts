@@ -1,4 +1,7 @@
-/** InboxStore on Postgres: `INSERT … ON CONFLICT (dedupe_key) DO NOTHING`, then read the owner of the key. */
+/**
+ * InboxStore on Postgres: `INSERT … ON CONFLICT (dedupe_key) DO NOTHING` (with the routed targets' outbox
+ * rows in the same statement), then read the owner of the key.
+ */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import {
@@ -18,6 +21,17 @@ interface OwnerRow {
 
 const unavailable = (reason: string) => new InboxUnavailable({ message: reason })
 
+/** Rows sorted by dedupe key, so concurrent batches with overlapping keys take row locks in one order (no deadlock). */
+const inKeyOrder = (rows: ReadonlyArray<NewInboxRow>) =>
+  [...rows].sort((a, b) => (a.dedupe_key < b.dedupe_key ? -1 : a.dedupe_key > b.dedupe_key ? 1 : 0))
+
+/** A JSON array as text: node-postgres would send a JS array as a Postgres array literal, not JSON. */
+const jsonArray = (values: ReadonlyArray<unknown>) => JSON.stringify(values)
+
+/** dispatch_outcomes of a freshly routed request (the delivery worker keeps it current, ordered by target). */
+const pendingOutcomes = (targets: ReadonlyArray<string>) =>
+  [...targets].sort().map((target) => ({ target, status: "pending", attempts: 0, last_error: null, delivered_at: null }))
+
 export const make = Effect.gen(function*() {
   const sql = yield* PgClient.PgClient
   const guard = SqlFailure.guard(unavailable)
@@ -34,11 +48,13 @@ export const make = Effect.gen(function*() {
     observed_at: r.observed_at,
     normalized_text: r.normalized_text,
     raw: r.raw === null ? null : sql.json(r.raw),
-    attachments: sql.json(r.attachments),
+    attachments: jsonArray(r.attachments),
     trace_context: r.trace_context === null ? null : sql.json(r.trace_context),
     policy_tier: r.policy_tier,
     ingestion_tier: r.ingestion_tier,
-    received_at: r.received_at
+    received_at: r.received_at,
+    lifecycle_state: (r.targets?.length ?? 0) > 0 ? "routed" : "accepted",
+    dispatch_outcomes: jsonArray(pendingOutcomes(r.targets ?? []))
   })
 
   const owners = (keys: ReadonlyArray<string>) =>
@@ -47,10 +63,26 @@ export const make = Effect.gen(function*() {
   const insertMany = (rows: ReadonlyArray<NewInboxRow>) =>
     Effect.gen(function*() {
       if (rows.length === 0) return []
-      const inserted = yield* sql<OwnerRow>`
-        INSERT INTO message_inbox ${sql.insert(rows.map(toDb))}
+      const routes = rows.flatMap((r) => (r.targets ?? []).map((target) => [r.request_id, target] as const))
+      const inserted = routes.length === 0
+        ? yield* sql<OwnerRow>`
+        INSERT INTO message_inbox ${sql.insert(inKeyOrder(rows).map(toDb))}
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING request_id, dedupe_key, received_at`
+        // One statement, so the inbox row and its outbox rows commit together (or not at all);
+        // only rows that won their dedupe key get outbox rows.
+        : yield* sql<OwnerRow>`
+        WITH ins AS (
+          INSERT INTO message_inbox ${sql.insert(inKeyOrder(rows).map(toDb))}
+          ON CONFLICT (dedupe_key) DO NOTHING
+          RETURNING request_id, dedupe_key, received_at, external_thread_id
+        ), outbox AS (
+          INSERT INTO delivery_outbox (request_id, target, thread_key, next_attempt_at)
+          SELECT ins.request_id, r.target, ins.external_thread_id, ins.received_at
+          FROM ins JOIN unnest(${routes.map((r) => r[0])}::uuid[], ${routes.map((r) => r[1])}::text[])
+            AS r (request_id, target) ON r.request_id = ins.request_id
+        )
+        SELECT request_id, dedupe_key, received_at FROM ins`
       const byKey = new Map(inserted.map((o) => [o.dedupe_key, o]))
       const missing = [...new Set(rows.map((r) => r.dedupe_key).filter((k) => !byKey.has(k)))]
       const existing = missing.length > 0 ? yield* owners(missing) : []

@@ -15,7 +15,10 @@ import { canIngest, covers, type Principal } from "../../src/domain/Principal.js
 import { dedupeKey } from "../../src/ingest/DedupeKey.js"
 import * as RequestIds from "../../src/ingest/RequestIds.js"
 import { validateEnvelope } from "../../src/ingest/Validate.js"
+import * as IngestMetrics from "../../src/metrics/IngestMetrics.js"
 import { Ingest } from "../../services/Ingest.js"
+import * as GroupCommit from "./GroupCommit.js"
+import { Router } from "../../services/Router.js"
 import { type InboxUnavailable, InboxStore, type InsertOutcome, type NewInboxRow } from "../../services/InboxStore.js"
 
 export interface Options {
@@ -76,6 +79,8 @@ const toAnswer = (row: NewInboxRow, outcome: InsertOutcome): IngestAnswer => ({
 export const make = (options: Options = defaults) =>
   Effect.gen(function*() {
     const store = yield* InboxStore
+    const insertGrouped = yield* GroupCommit.make(store)
+    const router = yield* Router
     const nextId = yield* RequestIds.make
     const permits = yield* Effect.makeSemaphore(options.maxInflight)
 
@@ -102,14 +107,17 @@ export const make = (options: Options = defaults) =>
         )
       )
 
+    /** The row with its routed targets: their outbox rows are stored atomically with it. */
     const newRow = (e: IngestEnvelopeV1) =>
-      Effect.zipWith(nextId, Clock.currentTimeMillis, (id, now) => toRow(e, id, new Date(now)))
+      Effect.zipWith(nextId, Clock.currentTimeMillis, (id, now) => toRow(e, id, new Date(now))).pipe(
+        Effect.flatMap((row) => Effect.map(router.route(row), (targets): NewInboxRow => ({ ...row, targets })))
+      )
 
     const accept = Effect.fn("Ingest.accept")(function*(input: unknown, principal: Principal) {
       yield* checkRole(principal)
       const envelope = yield* Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e))
       const row = yield* newRow(envelope)
-      const outcome = yield* admitted(store.insert(row)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
+      const outcome = yield* admitted(insertGrouped(row)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
       return toAnswer(row, outcome)
     })
 
@@ -140,7 +148,7 @@ export const make = (options: Options = defaults) =>
       return answer
     })
 
-    return Ingest.of({ accept, acceptBatch })
+    return Ingest.of(IngestMetrics.instrument({ accept, acceptBatch }))
   })
 
-export const layer = (options: Options = defaults) => Layer.effect(Ingest, make(options))
+export const layer = (options: Options = defaults) => Layer.scoped(Ingest, make(options))

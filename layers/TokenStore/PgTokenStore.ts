@@ -54,6 +54,10 @@ export const toRecord = (row: TokenRow, nowMs: number): TokenRecord => ({
 
 const unauthorized = (message: string) => new Unauthorized({ message })
 
+/** How long a verified token is trusted without asking the database again. */
+export const VERIFIED_TTL_MS = 1_000
+const VERIFIED_MAX = 10_000
+
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const guard = SqlFailure.guard((reason) => new TokenStoreUnavailable({ message: reason }))
@@ -128,24 +132,40 @@ export const make = Effect.gen(function*() {
       return { ...created, previous: toRecord(rows[0]!, nowMs) }
     })
 
+  /**
+   * Verified tokens are remembered for VERIFIED_TTL_MS (by hash, never the secret), so a busy
+   * connector does not cost a query per request; expiry is still checked on every use. A revoke
+   * therefore takes effect within VERIFIED_TTL_MS in every hub.
+   */
+  const verified = new Map<string, { readonly row: TokenRow; readonly checkedAt: number }>()
+
+  const principalOf = (row: TokenRow, now: number) => {
+    if (row.revoked_at !== null) return Effect.fail(unauthorized(`token ${row.id} was revoked`))
+    if (row.expires_at !== null && row.expires_at.getTime() <= now) {
+      return Effect.fail(unauthorized(`token ${row.id} expired at ${row.expires_at.toISOString()}`))
+    }
+    return Effect.succeed({
+      token_id: row.id,
+      channel: row.channel,
+      provider: row.provider,
+      endpoint_identity: row.endpoint_identity,
+      role: row.role
+    })
+  }
+
   const verify = (secret: Redacted.Redacted<string>) =>
     Effect.gen(function*() {
       if (!Token.looksLikeToken(secret)) return yield* unauthorized("invalid token")
       const hash = Token.hashOf(secret)
+      const now = yield* Clock.currentTimeMillis
+      const cached = verified.get(hash)
+      if (cached !== undefined && now - cached.checkedAt < VERIFIED_TTL_MS) return yield* principalOf(cached.row, now)
       const rows = yield* sql<TokenRow>`SELECT * FROM api_tokens WHERE token_hash = ${hash}`.pipe(guard)
       const row = rows[0]
       if (row === undefined || !Token.sameHash(row.token_hash, hash)) return yield* unauthorized("invalid token")
-      if (row.revoked_at !== null) return yield* unauthorized(`token ${row.id} was revoked`)
-      if (row.expires_at !== null && row.expires_at.getTime() <= (yield* Clock.currentTimeMillis)) {
-        return yield* unauthorized(`token ${row.id} expired at ${row.expires_at.toISOString()}`)
-      }
-      return {
-        token_id: row.id,
-        channel: row.channel,
-        provider: row.provider,
-        endpoint_identity: row.endpoint_identity,
-        role: row.role
-      }
+      if (verified.size >= VERIFIED_MAX) verified.clear()
+      verified.set(hash, { row, checkedAt: now })
+      return yield* principalOf(row, now)
     })
 
   return TokenStore.of({ create, list, revoke, rotate, verify })

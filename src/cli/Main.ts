@@ -4,6 +4,11 @@ import { Console, Effect, Layer } from "effect"
 import * as Live from "../../layers/Live.js"
 import { HubConfigFromEnv } from "../../services/HubConfig.js"
 import { tokenCommand } from "./TokenCommand.js"
+import * as RollupCommand from "./RollupCommand.js"
+import { connectorCommand } from "./ConnectorCommand.js"
+import { TelegramCliLive, telegramCommand } from "./TelegramCommand.js"
+import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
+import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCommands.js"
 
 const serve = Command.make("serve", {}, () =>
   Effect.gen(function*() {
@@ -15,7 +20,7 @@ const serve = Command.make("serve", {}, () =>
         "run the hub (REST + RPC + docs) until SIGINT/SIGTERM.",
         "Environment: DATABASE_URL (unset: embedded PGlite under SWITCHBOARD_DATA_DIR, default .switchboard),",
         "SWITCHBOARD_HOST (127.0.0.1), SWITCHBOARD_PORT (7400), SWITCHBOARD_MAX_INFLIGHT (2048),",
-        "SWITCHBOARD_DEV_TOKEN (true), SWITCHBOARD_LOG_LEVEL (Info), SWITCHBOARD_DB_POOL_SIZE (16)."
+        "SWITCHBOARD_DEV_TOKEN (true), SWITCHBOARD_LOG_LEVEL (info: debug|info|warn|error), SWITCHBOARD_DB_POOL_SIZE (16)."
       ].join(" ")
     )
   )
@@ -31,7 +36,13 @@ const admin = Command.make("switchboard").pipe(
   Command.withSubcommands([
     serve,
     migrate,
-    tokenCommand.pipe(Command.provide(Live.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive))))
+    connectorCommand,
+    telegramCommand.pipe(Command.provide(TelegramCliLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    tokenCommand.pipe(Command.provide(Live.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    RollupCommand.rollupCommand.pipe(Command.provide(RollupCommand.layer.pipe(Layer.provide(Live.DatabaseLive)))),
+    targetsCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    routesCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive))))
   ])
 )
 

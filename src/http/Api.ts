@@ -4,6 +4,7 @@ import { Schema } from "effect"
 import { IngestEnvelopeV1 } from "../domain/Envelope.js"
 import { Forbidden, Overloaded, PayloadTooLarge, Unavailable, ValidationError } from "../domain/Errors.js"
 import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
+import { ConnectorsGroup } from "../stats/Api.js"
 import { HttpAuth } from "./Auth.js"
 
 export const BatchPayload = Schema.Struct({
@@ -54,6 +55,7 @@ export class OpsGroup extends HttpApiGroup.make("ops")
 export class HubApi extends HttpApi.make("switchboard")
   .add(IngestGroup)
   .add(OpsGroup)
+  .add(ConnectorsGroup)
   .annotate(OpenApi.Title, "Switchboard hub")
   .annotate(OpenApi.Version, "0.1.0")
 {}

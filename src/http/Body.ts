@@ -21,6 +21,22 @@ export const readJson = (request: HttpServerRequest.HttpServerRequest, limit: nu
   Effect.gen(function*() {
     const declared = request.headers["content-length"]
     if (declared !== undefined && Number(declared) > limit) return yield* tooLarge(limit, "the request body")
+    const text = declared !== undefined
+      ? yield* request.arrayBuffer.pipe(
+        Effect.map((buffer) => Buffer.from(buffer).toString("utf8")),
+        Effect.catchTag("RequestError", () => Effect.fail(bodyError("the request body could not be read")))
+      )
+      : yield* readChunked(request, limit)
+    if (text.trim() === "") return yield* bodyError("the request body is empty: expected a JSON document")
+    return yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: (e) => bodyError(`malformed JSON: ${e instanceof Error ? e.message : "parse error"}`)
+    })
+  })
+
+/** A body without Content-Length: kept up to the limit, then drained (up to DRAIN_BYTES more) and refused. */
+const readChunked = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
+  Effect.gen(function*() {
     const chunks: Array<Uint8Array> = []
     let size = 0
     yield* Stream.runForEach(request.stream, (chunk) => {
@@ -32,10 +48,5 @@ export const readJson = (request: HttpServerRequest.HttpServerRequest, limit: nu
       Effect.catchTag("RequestError", () => Effect.fail(bodyError("the request body could not be read")))
     )
     if (size > limit) return yield* tooLarge(limit, "the request body")
-    const text = Buffer.concat(chunks).toString("utf8")
-    if (text.trim() === "") return yield* bodyError("the request body is empty: expected a JSON document")
-    return yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: (e) => bodyError(`malformed JSON: ${e instanceof Error ? e.message : "parse error"}`)
-    })
+    return Buffer.concat(chunks).toString("utf8")
   })

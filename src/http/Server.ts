@@ -1,37 +1,70 @@
 /** The hub's HTTP surface: REST API + OpenAPI + docs, the RPC endpoints, and response rules shared by all routes. */
-import { HttpApiSwagger, HttpLayerRouter, HttpServerResponse } from "@effect/platform"
+import { HttpApiSwagger, HttpLayerRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import * as TelegramWebhookRoute from "../connectors/telegram/WebhookRoute.js"
+import * as DashboardRoutes from "../dashboard/Routes.js"
 import { RETRY_AFTER_OVERLOADED_S, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
+import * as MetricsRoute from "../metrics/Route.js"
 import * as RpcServerLive from "../rpc/Server.js"
+import { ConnectorsHandlersLive } from "../stats/Handlers.js"
 import { HubApi } from "./Api.js"
 import { HttpAuthLive } from "./Auth.js"
 import { HandlersLive } from "./Handlers.js"
 
-/** 429/503 always carry Retry-After; a 413 closes the connection so the rest of the body is never read. */
-const withResponseRules = (response: HttpServerResponse.HttpServerResponse) => {
+/**
+ * 429/503 always carry Retry-After. A 413 for a declared Content-Length closes the connection, so the
+ * body is never read; a chunked body that grew past the limit is drained by Node instead, so the
+ * client reliably sees the 413 rather than a reset.
+ */
+const withResponseRules = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
   switch (response.status) {
     case 429:
       return HttpServerResponse.setHeader(response, "retry-after", String(RETRY_AFTER_OVERLOADED_S))
     case 503:
       return HttpServerResponse.setHeader(response, "retry-after", String(RETRY_AFTER_UNAVAILABLE_S))
     case 413:
-      return HttpServerResponse.setHeader(response, "connection", "close")
+      return request.headers["content-length"] === undefined
+        ? response
+        : HttpServerResponse.setHeader(response, "connection", "close")
     default:
       return response
   }
 }
 
-const ResponseRules = HttpLayerRouter.middleware((effect) => Effect.map(effect, withResponseRules), { global: true })
+const ResponseRules = HttpLayerRouter.middleware(
+  (effect) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.map(effect, (response) => withResponseRules(request, response))),
+  { global: true }
+)
 
 export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/openapi.json" }).pipe(
   Layer.provide(HandlersLive),
+  Layer.provide(ConnectorsHandlersLive),
   Layer.provide(HttpAuthLive)
 )
 
 export const DocsRoutes = HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" })
 
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules)
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, TelegramWebhookRoute.layer)
 
-/** Serves `routes` on the HttpServer provided by the caller (who must build it last: EFFECT_NOTES G22). */
-export const serve = <A, E, R>(routes: Layer.Layer<A, E, R>) =>
-  HttpLayerRouter.serve(routes, { disableLogger: true, disableListenLog: true })
+/**
+ * Builds every route first and only then opens the port, so no request can reach a server whose
+ * handler is not attached yet (EFFECT_NOTES G22): before that a client is refused at once.
+ * Provides the HttpServer (for its address).
+ */
+export const serve = <E, R>(
+  routes: Layer.Layer<never, E, R>,
+  options: { readonly host: string; readonly port: number }
+) =>
+  Layer.scoped(
+    HttpServer.HttpServer,
+    Effect.gen(function*() {
+      const handler = yield* HttpLayerRouter.toHttpEffect(routes)
+      const server = yield* NodeHttpServer.make(() => createServer(), { host: options.host, port: options.port })
+      yield* server.serve(handler)
+      return server
+    })
+  ).pipe(Layer.provide(NodeHttpServer.layerContext))

@@ -3,6 +3,7 @@ import { RpcSerialization, RpcServer } from "@effect/rpc"
 import { Effect, Layer, Redacted } from "effect"
 import { Unauthorized, Unavailable } from "../domain/Errors.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
+import { Heartbeats } from "../../services/Heartbeats.js"
 import { Ingest } from "../../services/Ingest.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import { AuthMiddleware } from "./AuthMiddleware.js"
@@ -30,7 +31,9 @@ export const AuthMiddlewareLive = Layer.effect(
 
 export const HandlersLive = HubRpcs.toLayer(Effect.gen(function*() {
   const ingest = yield* Ingest
+  const heartbeats = yield* Heartbeats
   return HubRpcs.of({
+    Heartbeat: (heartbeat) => Effect.flatMap(CurrentPrincipal, (p) => heartbeats.receive(heartbeat, p)),
     Ingest: (envelope) => Effect.flatMap(CurrentPrincipal, (p) => ingest.accept(envelope, p)),
     IngestBatch: ({ envelopes }) => Effect.flatMap(CurrentPrincipal, (p) => ingest.acceptBatch(envelopes, p))
   })

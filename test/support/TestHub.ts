@@ -3,9 +3,7 @@
  * (a free port) over a fresh test database, plus helpers to mint tokens.
  */
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Layer, LogLevel, Logger, Redacted } from "effect"
-import { createServer } from "node:http"
 import * as Live from "../../layers/Live.js"
 import type { HubConfigShape } from "../../services/HubConfig.js"
 import { type NewToken, TokenStore } from "../../services/TokenStore.js"
@@ -56,8 +54,7 @@ const info = Effect.gen(function*() {
 /** The hub over a given database layer (so a test can put a proxy between hub and database). */
 export const layerWith = <E, R>(database: Layer.Layer<Live.DatabaseServices, E, R>, config: HubConfigShape = testConfig) =>
   Layer.effect(TestHub, info).pipe(
-    Layer.provideMerge(HttpHub.serve(HttpHub.Routes)),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port: 0 })),
+    Layer.provideMerge(HttpHub.serve(HttpHub.Routes, { host: "127.0.0.1", port: 0 })),
     Layer.provideMerge(Live.appLayer(config, database)),
     Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
   )

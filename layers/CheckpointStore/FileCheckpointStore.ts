@@ -1,0 +1,66 @@
+/**
+ * The checkpoint as a JSON file holding the cursor verbatim (Telegram: `{"last_update_id": 42}`).
+ * A save writes a temp file beside it, fsyncs it, renames it over the old one and fsyncs the
+ * directory, so a crash at any point leaves the old or the new checkpoint, never a torn one.
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { DateTime, Effect, Either, Layer, Option, Random, Schema } from "effect"
+import { type Checkpoint, CheckpointSaveFailed, CheckpointStore } from "../../services/CheckpointStore.js"
+import { Cursor } from "../../services/SourceConnector.js"
+
+const decodeFile = Schema.decodeUnknownEither(Schema.parseJson(Cursor))
+
+export const make = (file: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const location = path.resolve(file)
+    const dir = path.dirname(location)
+
+    const startFresh = (why: string) =>
+      Effect.logError(`checkpoint ${location} ${why}; starting from scratch`).pipe(
+        Effect.annotateLogs({ checkpoint: location }),
+        Effect.as(Option.none<Checkpoint>())
+      )
+
+    const load = Effect.gen(function*() {
+      const text = yield* fs.readFileString(location).pipe(Effect.either)
+      if (Either.isLeft(text)) {
+        return yield* startFresh(
+          text.left._tag === "SystemError" && text.left.reason === "NotFound" ? "is missing" : `cannot be read (${text.left.message})`
+        )
+      }
+      const cursor = decodeFile(text.right)
+      if (Either.isLeft(cursor)) return yield* startFresh("is corrupt (not a JSON object)")
+      const info = yield* fs.stat(location).pipe(Effect.option)
+      const mtime = Option.flatMap(info, (i) => i.mtime)
+      const updatedAt = Option.isSome(mtime) ? DateTime.unsafeFromDate(mtime.value) : yield* DateTime.now
+      return Option.some<Checkpoint>({ cursor: cursor.right, updatedAt })
+    }).pipe(Effect.withSpan("CheckpointStore.load"))
+
+    const writeSynced = (target: string, bytes: Uint8Array) =>
+      Effect.scoped(Effect.flatMap(fs.open(target, { flag: "w" }), (f) => Effect.zipRight(f.writeAll(bytes), f.sync)))
+
+    const syncDirectory = Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (d) => d.sync))
+
+    const save = (cursor: Cursor) =>
+      Effect.gen(function*() {
+        const bytes = new TextEncoder().encode(`${JSON.stringify(cursor)}\n`)
+        const suffix = (yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)
+        const temp = `${location}.${suffix}.tmp`
+        yield* fs.makeDirectory(dir, { recursive: true })
+        yield* writeSynced(temp, bytes).pipe(
+          Effect.zipRight(fs.rename(temp, location)),
+          Effect.tapError(() => fs.remove(temp).pipe(Effect.ignore))
+        )
+        yield* syncDirectory
+        return { cursor, updatedAt: yield* DateTime.now }
+      }).pipe(
+        Effect.mapError((e) => new CheckpointSaveFailed({ location, message: e.message })),
+        Effect.withSpan("CheckpointStore.save")
+      )
+
+    return CheckpointStore.of({ location, load, save })
+  })
+
+export const layer = (file: string) => Layer.effect(CheckpointStore, make(file))

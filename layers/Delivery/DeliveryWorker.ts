@@ -1,0 +1,169 @@
+/**
+ * The delivery worker: scoped fibers that claim due outbox rows (leases, so several hub replicas
+ * share the work), POST each one signed to its target, and record the outcomes in batches.
+ * - claimer: once a quarter of the `concurrency` slots are free, claims that many rows and forks one
+ *   attempt fiber per row; goes again at once after a claim that found rows, waits for a recorded
+ *   outcome when rows exist but wait behind in-flight ones, else sleeps `pollInterval`;
+ * - attempts: never fail; each one ends in an outcome on the queue (a defect becomes a retry);
+ * - recorder: writes outcomes (dead letters, inbox lifecycle) in batches, then frees the slots;
+ * - depth sampler: outbox depth and unreplayed dead letters into gauges.
+ * A crash leaves claimed rows leased: they are delivered again, with the same webhook-id, after the lease.
+ */
+import { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Cause, Clock, Duration, Effect, Fiber, FiberSet, Layer, Metric, Queue, Ref, Schedule } from "effect"
+import * as DeliveryConfig from "../../src/delivery/DeliveryConfig.js"
+import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
+import { type ClaimedDelivery, DeliveryStore } from "../../services/DeliveryStore.js"
+import * as WebhookPoster from "./WebhookPoster.js"
+import { depthSampler, type Finished, observe } from "./WorkerMetrics.js"
+
+export const make = (options: DeliveryConfig.DeliveryOptions) =>
+  Effect.gen(function*() {
+    const store = yield* DeliveryStore
+    // No span per delivery: at thousands of deliveries a second the span and its propagation headers
+    // cost more than the request; outcomes are in the metrics and the outbox.
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerDisabledWhen(() => true),
+      HttpClient.withTracerPropagation(false)
+    )
+    const workerId = `worker-${globalThis.crypto.randomUUID().slice(0, 8)}`
+    const leaseMs = Duration.toMillis(options.lease)
+    const inflight = yield* Ref.make(0)
+    const finished = yield* Queue.unbounded<Finished>()
+    const slotFreed = yield* Queue.sliding<void>(1)
+    const attempts = yield* FiberSet.make<void, never>()
+    const claimHealthy = yield* Ref.make(true)
+
+    const attemptOnce = WebhookPoster.make(client, options)
+
+    /** One attempt; its outcome always ends on the queue for the recorder. */
+    const attempt = (row: ClaimedDelivery) =>
+      attemptOnce(row).pipe(
+        Effect.flatMap((result) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Queue.offer(finished, {
+              request_id: row.request_id,
+              target: row.target,
+              claim_token: row.claim_token,
+              attempts: row.attempts + 1,
+              attempted_at: new Date(now),
+              result,
+              received_at: row.request.received_at
+            }))
+        )
+      )
+
+    /** Claims only once a quarter of the slots are free, so claims and records go in batches, not one by one. */
+    const minClaim = Math.max(1, Math.floor(options.concurrency / 4))
+
+    /** One claim; answers whether to go again at once (true) or after `pollInterval` (false). */
+    const claimStep = Effect.gen(function*() {
+      const busy = yield* Ref.get(inflight)
+      const free = options.concurrency - busy
+      if (free < minClaim) {
+        yield* Queue.take(slotFreed)
+        return true
+      }
+      const rows = yield* store.claim({ limit: free, leaseMs, workerId })
+      if (!(yield* Ref.getAndSet(claimHealthy, true))) yield* Effect.logInfo("delivery: claiming works again")
+      yield* Ref.update(inflight, (n) => n + rows.length)
+      yield* Effect.forEach(rows, (row) => FiberSet.run(attempts, attempt(row)), { discard: true })
+      if (rows.length > 0) return true
+      if (busy === 0) return false
+      // Nothing claimable while deliveries are in flight (their threads wait on them): wake when one is recorded.
+      yield* Queue.take(slotFreed).pipe(Effect.timeoutOption(options.pollInterval))
+      return true
+    }).pipe(
+      Effect.catchAll((e) =>
+        Effect.gen(function*() {
+          yield* Metric.increment(Metric.tagged(DeliveryMetrics.workerFailures, "step", "claim"))
+          if (yield* Ref.getAndSet(claimHealthy, false)) {
+            yield* Effect.logWarning("delivery: cannot claim outbox rows").pipe(Effect.annotateLogs({ reason: e.message }))
+          }
+          return false
+        })
+      )
+    )
+
+    /** Writing outcomes is retried for up to one lease; after that the rows are claimed again anyway. */
+    const recordRetry = Schedule.exponential(Duration.millis(100), 2).pipe(
+      Schedule.union(Schedule.spaced(Duration.seconds(5))),
+      Schedule.upTo(options.lease)
+    )
+
+    const recordStep = Effect.gen(function*() {
+      const batch = yield* Queue.takeBetween(finished, 1, options.recordBatch)
+      const items = Array.from(batch)
+      yield* store.complete(items).pipe(
+        Effect.tapError(() => Metric.increment(Metric.tagged(DeliveryMetrics.workerFailures, "step", "record"))),
+        Effect.retry(recordRetry),
+        Effect.flatMap((recorded) => observe(recorded, items)),
+        Effect.catchAll((e) =>
+          Effect.logWarning("delivery: outcomes not recorded; these rows will be delivered again after their lease")
+            .pipe(Effect.annotateLogs({ reason: e.message, rows: items.length }))
+        ),
+        Effect.ensuring(
+          Ref.update(inflight, (n) => n - items.length).pipe(Effect.zipRight(Queue.offer(slotFreed, undefined)))
+        ),
+        Effect.uninterruptible
+      )
+    })
+
+    const sampleDepth = yield* depthSampler(store)
+
+    const claimer = yield* claimStep.pipe(
+      Effect.repeat(Schedule.identity<boolean>().pipe(
+        Schedule.addDelay((busy) => (busy ? Duration.zero : options.pollInterval))
+      )),
+      Effect.annotateLogs({ worker: "delivery-claimer", worker_id: workerId }),
+      Effect.forkScoped
+    )
+    const recorder = yield* recordStep.pipe(
+      Effect.repeat(Schedule.forever),
+      Effect.catchAllCause((cause) => Effect.logError("delivery: recorder stopped", cause)),
+      Effect.annotateLogs({ worker: "delivery-recorder", worker_id: workerId }),
+      Effect.forkScoped
+    )
+    yield* sampleDepth.pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("delivery: depth sampling failed", cause)
+      ),
+      Effect.schedule(Schedule.spaced(options.depthInterval)),
+      Effect.annotateLogs({ worker: "delivery-depth", worker_id: workerId }),
+      Effect.forkScoped
+    )
+
+    /** On shutdown: stop claiming, let running attempts finish (bounded by the request timeout), record them. */
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        yield* Fiber.interrupt(claimer)
+        yield* FiberSet.awaitEmpty(attempts).pipe(Effect.timeoutOption(options.requestTimeout))
+        yield* Fiber.interrupt(recorder)
+        const rest = Array.from(yield* Queue.takeAll(finished))
+        if (rest.length > 0) {
+          yield* store.complete(rest).pipe(
+            Effect.timeoutOption(Duration.seconds(5)),
+            Effect.catchAll((e) =>
+              Effect.logWarning("delivery: outcomes not recorded at shutdown").pipe(
+                Effect.annotateLogs({ reason: e.message, rows: rest.length })
+              )
+            )
+          )
+        }
+        yield* Effect.logInfo("delivery: worker stopped").pipe(Effect.annotateLogs({ worker_id: workerId }))
+      })
+    )
+    yield* Effect.logInfo("delivery: worker started").pipe(
+      Effect.annotateLogs({ worker_id: workerId, concurrency: options.concurrency })
+    )
+  })
+
+/** The worker with the given settings (tests pass short retry schedules here). */
+export const layerWith = (options: DeliveryConfig.DeliveryOptions) =>
+  Layer.scopedDiscard(options.enabled ? make(options) : Effect.logInfo("delivery: worker disabled")).pipe(
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
+
+/** The worker configured from SWITCHBOARD_DELIVERY_* (see DeliveryConfig). */
+export const layer = Layer.unwrapEffect(Effect.map(DeliveryConfig.FromEnv, layerWith))

@@ -1,0 +1,80 @@
+/**
+ * The heartbeat use case: authorize (ingest or admin role, scope covering connector_type as the
+ * channel and the endpoint identity), validate strictly, record with server time, log restarts.
+ */
+import { Clock, Effect, Either, Layer, Metric } from "effect"
+import { Forbidden, Unavailable } from "../../src/domain/Errors.js"
+import type { HeartbeatV1 } from "../../src/domain/Heartbeat.js"
+import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
+import { validateHeartbeat } from "../../src/heartbeat/Validate.js"
+import { connectorRestarts, heartbeatsReceived } from "../../src/metrics/Metrics.js"
+import { HeartbeatStore, type HeartbeatStoreUnavailable } from "../../services/HeartbeatStore.js"
+import { Heartbeats } from "../../services/Heartbeats.js"
+
+const RETRY_AFTER_S = 2
+
+const checkRole = (principal: Principal): Effect.Effect<void, Forbidden> =>
+  canIngest(principal)
+    ? Effect.void
+    : Effect.fail(new Forbidden({ message: `a token with role "${principal.role}" may not send heartbeats` }))
+
+/** A heartbeat names no provider: the scope's channel must cover connector_type, its endpoint the identity. */
+const checkScope = (principal: Principal, hb: HeartbeatV1): Either.Either<HeartbeatV1, Forbidden> =>
+  covers(principal, {
+    channel: hb.connector.connector_type,
+    provider: principal.provider,
+    endpoint_identity: hb.connector.endpoint_identity
+  })
+    ? Either.right(hb)
+    : Either.left(
+      new Forbidden({
+        message: `token ${principal.token_id} is scoped to ${principal.channel}/${principal.endpoint_identity} and cannot ` +
+          `send heartbeats for ${hb.connector.connector_type}/${hb.connector.endpoint_identity}`
+      })
+    )
+
+const counted = (result: string, connectorType = "none") =>
+  Metric.increment(Metric.tagged(Metric.tagged(heartbeatsReceived, "result", result), "connector_type", connectorType))
+
+export const make = Effect.gen(function*() {
+  const store = yield* HeartbeatStore
+
+  const unavailable = (e: HeartbeatStoreUnavailable) =>
+    Effect.logWarning("heartbeat: database unavailable").pipe(
+      Effect.annotateLogs({ reason: e.message }),
+      Effect.zipRight(counted("unavailable")),
+      Effect.zipRight(Effect.fail(new Unavailable({ message: `database unavailable: ${e.message}`, retry_after_s: RETRY_AFTER_S })))
+    )
+
+  const receive = Effect.fn("Heartbeats.receive")(function*(input: unknown, principal: Principal) {
+    yield* checkRole(principal).pipe(Effect.tapError(() => counted("rejected")))
+    const hb = yield* Either.flatMap(validateHeartbeat(input), (h) => checkScope(principal, h)).pipe(
+      Effect.tapError(() => counted("rejected"))
+    )
+    const now = yield* Clock.currentTimeMillis
+    const outcome = yield* store.record(hb, new Date(now)).pipe(Effect.catchTag("HeartbeatStoreUnavailable", unavailable))
+    const connector = { connector: hb.connector.connector_type, endpoint: hb.connector.endpoint_identity }
+    yield* counted("accepted", hb.connector.connector_type)
+    if (outcome.registered) yield* Effect.logInfo("heartbeat: connector self-registered").pipe(Effect.annotateLogs(connector))
+    if (outcome.kind === "restart") {
+      yield* Metric.increment(Metric.tagged(connectorRestarts, "connector_type", hb.connector.connector_type))
+      yield* Effect.logInfo("heartbeat: connector restarted (new instance_id)").pipe(
+        Effect.annotateLogs({
+          ...connector,
+          previous_instance_id: outcome.previous_instance_id ?? "",
+          instance_id: hb.connector.instance_id
+        })
+      )
+    }
+    if (outcome.kind === "reset") {
+      yield* Effect.logWarning("heartbeat: a counter went down within one instance; counted as a reset").pipe(
+        Effect.annotateLogs({ ...connector, instance_id: hb.connector.instance_id })
+      )
+    }
+    return { status: "accepted" as const, server_time: new Date(now).toISOString() }
+  })
+
+  return Heartbeats.of({ receive })
+})
+
+export const layer = Layer.effect(Heartbeats, make)

@@ -1,0 +1,149 @@
+/** RoutingStore on Postgres (`delivery_targets`, `routing_rules`). */
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Either, Layer, Redacted } from "effect"
+import * as Signature from "../../src/delivery/Signature.js"
+import type { RuleSpec } from "../../src/routing/Rules.js"
+import * as Validate from "../../src/routing/Validate.js"
+import {
+  type NewRule,
+  type NewTarget,
+  type RuleRecord,
+  RuleNotFound,
+  RoutingInputInvalid,
+  RoutingStore,
+  RoutingStoreUnavailable,
+  TargetExists,
+  TargetNotFound,
+  type TargetRecord
+} from "../../services/RoutingStore.js"
+import * as SqlFailure from "../Database/SqlFailure.js"
+
+interface TargetRow {
+  readonly name: string
+  readonly url: string
+  readonly secret: string
+  readonly created_at: Date
+  readonly removed_at: Date | null
+}
+
+interface RuleRow extends Omit<RuleSpec, "id"> {
+  readonly id: string
+  readonly created_at: Date
+}
+
+const toTarget = (r: TargetRow): TargetRecord => ({
+  name: r.name,
+  url: Validate.displayUrl(r.url),
+  secret_fingerprint: Signature.fingerprint(Redacted.make(r.secret)),
+  created_at: r.created_at.toISOString(),
+  removed_at: r.removed_at === null ? null : r.removed_at.toISOString()
+})
+
+const toRule = (r: RuleRow): RuleRecord => ({
+  id: String(r.id),
+  priority: r.priority,
+  channel: r.channel,
+  provider: r.provider,
+  endpoint_identity: r.endpoint_identity,
+  sender_identity: r.sender_identity,
+  text_pattern: r.text_pattern,
+  ignore_case: r.ignore_case,
+  stop: r.stop,
+  target: r.target,
+  created_at: r.created_at.toISOString()
+})
+
+const invalid = <A>(e: Either.Either<A, string>) =>
+  Either.match(e, { onLeft: (message) => Effect.fail(new RoutingInputInvalid({ message })), onRight: Effect.succeed })
+
+const targetNotFound = (name: string) => new TargetNotFound({ name, message: `no target named "${name}"` })
+
+export const make = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const guard = SqlFailure.guard((reason) => new RoutingStoreUnavailable({ message: reason }))
+  const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+  const addTarget = (input: NewTarget) =>
+    Effect.gen(function*() {
+      const name = yield* invalid(Validate.targetName(input.name))
+      const url = yield* invalid(Validate.targetUrl(input.url))
+      yield* invalid(Signature.validateSecret(Redacted.value(input.secret)))
+      const rows = yield* sql<TargetRow>`
+        INSERT INTO delivery_targets ${
+        sql.insert({ name, url, secret: Redacted.value(input.secret), created_at: yield* now, removed_at: null })
+      }
+        ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret,
+          created_at = EXCLUDED.created_at, removed_at = NULL
+        WHERE delivery_targets.removed_at IS NOT NULL
+        RETURNING *`.pipe(guard)
+      const row = rows[0]
+      return row === undefined
+        ? yield* new TargetExists({ name, message: `a target named "${name}" already exists (remove it first)` })
+        : toTarget(row)
+    })
+
+  const listTargets = (includeRemoved: boolean) =>
+    sql<TargetRow>`SELECT * FROM delivery_targets
+      WHERE ${includeRemoved ? sql`true` : sql`removed_at IS NULL`} ORDER BY name`.pipe(
+      Effect.map((rows) => rows.map(toTarget)),
+      guard
+    )
+
+  const removeTarget = (name: string) =>
+    Effect.gen(function*() {
+      const at = yield* now
+      const { rows, rules } = yield* Effect.all({
+        rules: sql<{ readonly n: number }>`
+          WITH gone AS (DELETE FROM routing_rules WHERE target = ${name}
+            AND EXISTS (SELECT 1 FROM delivery_targets WHERE name = ${name} AND removed_at IS NULL) RETURNING 1)
+          SELECT count(*)::int AS n FROM gone`,
+        rows: sql<TargetRow>`UPDATE delivery_targets SET removed_at = ${at}
+          WHERE name = ${name} AND removed_at IS NULL RETURNING *`
+      }).pipe(sql.withTransaction, guard)
+      const row = rows[0]
+      return row === undefined
+        ? yield* Effect.fail(targetNotFound(name))
+        : { target: toTarget(row), rulesRemoved: rules[0]?.n ?? 0 }
+    })
+
+  const addRule = (input: NewRule) =>
+    Effect.gen(function*() {
+      const rule = yield* invalid(Validate.rule(input))
+      const rows = yield* sql<RuleRow>`
+        INSERT INTO routing_rules (priority, channel, provider, endpoint_identity, sender_identity,
+          text_pattern, ignore_case, stop, target, created_at)
+        SELECT ${rule.priority}, ${rule.channel}, ${rule.provider}, ${rule.endpoint_identity}, ${rule.sender_identity},
+          ${rule.text_pattern}, ${rule.ignore_case}, ${rule.stop}, name, ${yield* now}
+        FROM delivery_targets WHERE name = ${rule.target} AND removed_at IS NULL
+        RETURNING *`.pipe(guard)
+      const row = rows[0]
+      return row === undefined ? yield* Effect.fail(targetNotFound(rule.target)) : toRule(row)
+    })
+
+  const rules = sql<RuleRow>`SELECT * FROM routing_rules ORDER BY priority, id`
+
+  const listRules = rules.pipe(Effect.map((rows) => rows.map(toRule)), guard)
+
+  const removeRule = (id: string) =>
+    Effect.gen(function*() {
+      const notFound = new RuleNotFound({ id, message: `no route with id "${id}"` })
+      if (!/^\d{1,18}$/.test(id)) return yield* Effect.fail(notFound)
+      const rows = yield* sql<RuleRow>`DELETE FROM routing_rules WHERE id = ${id} RETURNING *`.pipe(guard)
+      return rows[0] === undefined ? yield* Effect.fail(notFound) : toRule(rows[0])
+    })
+
+  const snapshot = Effect.all({
+    targets: sql<{ readonly name: string }>`SELECT name FROM delivery_targets WHERE removed_at IS NULL`,
+    rules
+  }).pipe(
+    Effect.map(({ rules, targets }) => ({
+      targets: targets.map((t) => t.name),
+      rules: rules.map((r): RuleSpec => ({ ...r, id: String(r.id) }))
+    })),
+    guard
+  )
+
+  return RoutingStore.of({ addTarget, listTargets, removeTarget, addRule, listRules, removeRule, snapshot })
+})
+
+export const layer = Layer.effect(RoutingStore, make)

@@ -1,0 +1,39 @@
+/**
+ * SwitchboardClient for connectors hosted by the hub: calls the hub's own Ingest (and Heartbeats, when
+ * the hub has them) with a fixed principal. Same handler and same rules as over the wire, no side door.
+ */
+import { Effect, Layer, Option } from "effect"
+import type { Principal } from "../../src/domain/Principal.js"
+import { Heartbeats } from "../../services/Heartbeats.js"
+import { Ingest } from "../../services/Ingest.js"
+import { HeartbeatUnsupported, SwitchboardClient } from "../../services/SwitchboardClient.js"
+import { batchOutcomes, fromHub } from "./HubErrors.js"
+
+/** A principal scoped to exactly one connector's source, with the ingest role. */
+export const principalFor = (
+  connectorType: string,
+  source: { readonly channel: string; readonly provider: string; readonly endpoint_identity: string }
+): Principal => ({ token_id: `in-process:${connectorType}`, role: "ingest", ...source })
+
+export const make = (principal: Principal) =>
+  Effect.gen(function*() {
+    const ingest = yield* Ingest
+    const heartbeats = yield* Effect.serviceOption(Heartbeats)
+    return SwitchboardClient.of({
+      ingest: (envelope) =>
+        ingest.accept(envelope, principal).pipe(Effect.mapError(fromHub), Effect.withSpan("SwitchboardClient.ingest")),
+      ingestBatch: (envelopes) =>
+        ingest.acceptBatch(envelopes, principal).pipe(
+          Effect.map((answer) => batchOutcomes(answer.results)),
+          Effect.mapError(fromHub),
+          Effect.withSpan("SwitchboardClient.ingestBatch")
+        ),
+      heartbeat: (message) =>
+        Option.match(heartbeats, {
+          onNone: () => Effect.fail(new HeartbeatUnsupported({ message: "this hub has no Heartbeats service" })),
+          onSome: (h) => h.receive(message, principal).pipe(Effect.mapError(fromHub))
+        })
+    })
+  })
+
+export const layer = (principal: Principal) => Layer.effect(SwitchboardClient, make(principal))

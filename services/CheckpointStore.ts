@@ -1,0 +1,34 @@
+/**
+ * Where a connector keeps its cursor between runs. Saves are atomic: after a crash at any point the
+ * store holds either the previous or the new checkpoint, never a torn one.
+ */
+import { Context, type DateTime, type Effect, type Option, Schema } from "effect"
+import type { Cursor } from "./SourceConnector.js"
+
+/** A saved cursor and when it was saved. */
+export interface Checkpoint {
+  /** The cursor exactly as saved. */
+  readonly cursor: Cursor
+  /** When it was saved (file modification time for the file store). */
+  readonly updatedAt: DateTime.Utc
+}
+
+/** The checkpoint could not be written (disk full, permission denied, …); the old one is still in place. */
+export class CheckpointSaveFailed extends Schema.TaggedError<CheckpointSaveFailed>()("CheckpointSaveFailed", {
+  location: Schema.String,
+  message: Schema.String
+}) {}
+
+export interface CheckpointStoreService {
+  /** Where the checkpoint lives (a file path, or "memory"), for logs. */
+  readonly location: string
+  /** The saved checkpoint; None when missing or corrupt (a corrupt one is logged once, naming the location). */
+  readonly load: Effect.Effect<Option.Option<Checkpoint>>
+  /** Replaces the checkpoint atomically and answers it as stored. */
+  readonly save: (cursor: Cursor) => Effect.Effect<Checkpoint, CheckpointSaveFailed>
+}
+
+export class CheckpointStore extends Context.Tag("switchboard/CheckpointStore")<
+  CheckpointStore,
+  CheckpointStoreService
+>() {}

@@ -1,0 +1,211 @@
+/** `switchboard targets|routes|deadletters …`: delivery targets, routing rules, dead letters (issue 5). */
+import { Args, Command, Options } from "@effect/cli"
+import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
+import * as Signature from "../delivery/Signature.js"
+import { DeliveryStore } from "../../services/DeliveryStore.js"
+import { RoutingStore } from "../../services/RoutingStore.js"
+import * as DurationSpec from "./DurationSpec.js"
+import * as Output from "./Output.js"
+
+/** The arguments of a command do not fit together; the message says how to call it. */
+class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
+const APPLIES = "running hubs apply this within SWITCHBOARD_ROUTING_REFRESH (default 2 s)"
+
+const text = (name: string, description: string) =>
+  Options.text(name).pipe(Options.optional, Options.withDescription(description))
+
+const targetsAdd = Command.make(
+  "add",
+  {
+    name: Args.text({ name: "NAME" }).pipe(Args.withDescription("target name (a-z, 0-9, - and _); \"general\" is the catch-all")),
+    url: Options.text("url").pipe(Options.withDescription("http(s) URL that receives a signed POST per request")),
+    secret: text("secret", "signing secret, whsec_ + base64 of 24-64 bytes (default: generated and printed once)"),
+    json
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const generated = Option.isNone(o.secret)
+      const secret = Option.getOrElse(Option.map(o.secret, (s) => Redacted.make(s)), Signature.generateSecret)
+      const record = yield* (yield* RoutingStore).addTarget({ name: o.name, url: o.url, secret })
+      if (o.json) return yield* Output.json({ ...record, ...(generated ? { secret: Redacted.value(secret) } : {}) })
+      yield* Console.log(`added target ${record.name} -> ${record.url} (secret ${record.secret_fingerprint}); ${APPLIES}`)
+      if (generated) {
+        yield* Console.log(`signing secret (shown once; give it to the receiver to verify webhook-signature):`)
+        yield* Console.log(`  ${Redacted.value(secret)}`)
+      }
+    })
+).pipe(Command.withDescription("add an HTTP webhook target (Standard Webhooks signing)"))
+
+const targetsList = Command.make(
+  "list",
+  { all: Options.boolean("all").pipe(Options.withDescription("include removed targets")), json },
+  (o) =>
+    Effect.gen(function*() {
+      const targets = yield* (yield* RoutingStore).listTargets(o.all)
+      if (o.json) return yield* Output.json(targets)
+      yield* Output.table(
+        targets.map((t) => ({
+          name: t.name,
+          url: t.url,
+          secret: t.secret_fingerprint,
+          created: t.created_at,
+          removed: t.removed_at ?? ""
+        })),
+        ["name", "url", "secret", "created", "removed"]
+      )
+    })
+).pipe(Command.withDescription("list targets (never their secrets)"))
+
+const targetsRemove = Command.make(
+  "remove",
+  { name: Args.text({ name: "NAME" }) },
+  (o) =>
+    Effect.gen(function*() {
+      const { rulesRemoved, target } = yield* (yield* RoutingStore).removeTarget(o.name)
+      yield* Console.log(
+        `removed target ${target.name} and its ${rulesRemoved} route(s); its pending deliveries become dead letters; ${APPLIES}`
+      )
+    })
+).pipe(Command.withDescription("remove a target and the routes to it"))
+
+const routesAdd = Command.make(
+  "add",
+  {
+    channel: text("channel", "match this source channel"),
+    provider: text("provider", "match this source provider"),
+    endpoint: text("endpoint", "match this source endpoint_identity"),
+    sender: text("sender", "match this sender identity"),
+    textMatches: text("text-matches", "match normalized_text against this JavaScript regular expression (unanchored)"),
+    ignoreCase: Options.boolean("ignore-case").pipe(Options.withDescription("--text-matches ignores case")),
+    target: Options.text("target").pipe(Options.withDescription("deliver matching requests to this target")),
+    priority: Options.integer("priority").pipe(
+      Options.withDefault(100),
+      Options.withDescription("rules run in ascending priority (then creation) order; default 100")
+    ),
+    stop: Options.boolean("stop").pipe(Options.withDescription("when this rule matches, evaluate no further rules")),
+    json
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const rule = yield* (yield* RoutingStore).addRule({
+        priority: o.priority,
+        channel: Option.getOrNull(o.channel),
+        provider: Option.getOrNull(o.provider),
+        endpoint_identity: Option.getOrNull(o.endpoint),
+        sender_identity: Option.getOrNull(o.sender),
+        text_pattern: Option.getOrNull(o.textMatches),
+        ignore_case: o.ignoreCase,
+        stop: o.stop,
+        target: o.target
+      })
+      yield* o.json ? Output.json(rule) : Console.log(`added route ${rule.id} -> ${rule.target}; ${APPLIES}`)
+    })
+).pipe(Command.withDescription("add a routing rule (every matcher optional; all given matchers must match)"))
+
+const routesList = Command.make("list", { json }, (o) =>
+  Effect.gen(function*() {
+    const rules = yield* (yield* RoutingStore).listRules
+    if (o.json) return yield* Output.json(rules)
+    const any = (v: string | null) => v ?? "*"
+    yield* Output.table(
+      rules.map((r) => ({
+        id: r.id,
+        priority: String(r.priority),
+        channel: any(r.channel),
+        provider: any(r.provider),
+        endpoint: any(r.endpoint_identity),
+        sender: any(r.sender_identity),
+        text: r.text_pattern === null ? "*" : `/${r.text_pattern}/${r.ignore_case ? "i" : ""}`,
+        target: r.target,
+        stop: r.stop ? "stop" : ""
+      })),
+      ["id", "priority", "channel", "provider", "endpoint", "sender", "text", "target", "stop"]
+    )
+  })).pipe(Command.withDescription("list routing rules in evaluation order"))
+
+const routesRemove = Command.make("remove", { id: Args.text({ name: "ID" }) }, (o) =>
+  Effect.gen(function*() {
+    const rule = yield* (yield* RoutingStore).removeRule(o.id)
+    yield* Console.log(`removed route ${rule.id} -> ${rule.target}; ${APPLIES}`)
+  })).pipe(Command.withDescription("remove a routing rule"))
+
+/** `--since` as an ISO time or a lookback such as 24h. */
+const sinceDate = (spec: string) =>
+  Effect.gen(function*() {
+    const lookback = DurationSpec.parse(spec)
+    if (Either.isRight(lookback) && lookback.right !== "never") {
+      return new Date((yield* Clock.currentTimeMillis) - lookback.right)
+    }
+    const at = Date.parse(spec)
+    return Number.isNaN(at)
+      ? yield* new UsageError({ message: `--since must be an ISO time or a lookback such as 24h (got "${spec}")` })
+      : new Date(at)
+  })
+
+const deadLettersList = Command.make(
+  "list",
+  { target: text("target", "only this target"), since: text("since", "only letters since (ISO time, or 24h, 7d…)"), json },
+  (o) =>
+    Effect.gen(function*() {
+      const since = Option.isSome(o.since) ? yield* sinceDate(o.since.value) : null
+      const letters = yield* (yield* DeliveryStore).listDeadLetters({ target: Option.getOrNull(o.target), since })
+      if (o.json) return yield* Output.json(letters)
+      yield* Output.table(
+        letters.map((l) => ({
+          id: l.id,
+          target: l.target,
+          request_id: l.request_id,
+          webhook_id: l.webhook_id,
+          attempts: String(l.attempts),
+          dead_at: l.dead_at,
+          replayed_at: l.replayed_at ?? "",
+          last_error: l.last_error
+        })),
+        ["id", "target", "request_id", "webhook_id", "attempts", "dead_at", "replayed_at", "last_error"]
+      )
+    })
+).pipe(Command.withDescription("list dead letters, newest first"))
+
+const deadLettersReplay = Command.make(
+  "replay",
+  {
+    id: Args.text({ name: "ID" }).pipe(Args.optional, Args.withDescription("dead letter id (see deadletters list)")),
+    all: Options.boolean("all").pipe(Options.withDescription("replay every unreplayed letter of --target")),
+    target: text("target", "with --all: the target whose letters to replay"),
+    json
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const store = yield* DeliveryStore
+      if (Option.isSome(o.id) && !o.all && Option.isNone(o.target)) {
+        const result = yield* store.replay(o.id.value)
+        return yield* o.json
+          ? Output.json({ id: o.id.value, result })
+          : Console.log(`dead letter ${o.id.value}: ${result}`)
+      }
+      if (Option.isNone(o.id) && o.all && Option.isSome(o.target)) {
+        const replayed = yield* store.replayAll(o.target.value)
+        return yield* o.json
+          ? Output.json({ target: o.target.value, replayed })
+          : Console.log(`target ${o.target.value}: replayed ${replayed} dead letter(s)`)
+      }
+      return yield* new UsageError({ message: "give either a dead letter ID, or --all --target NAME" })
+    })
+).pipe(Command.withDescription("deliver dead letters again with the same webhook-id (once per letter)"))
+
+export const targetsCommand = Command.make("targets").pipe(
+  Command.withDescription("manage delivery targets (signed HTTP webhooks)"),
+  Command.withSubcommands([targetsAdd, targetsList, targetsRemove])
+)
+
+export const routesCommand = Command.make("routes").pipe(
+  Command.withDescription("manage routing rules (which targets get which requests)"),
+  Command.withSubcommands([routesAdd, routesList, routesRemove])
+)
+
+export const deadLettersCommand = Command.make("deadletters").pipe(
+  Command.withDescription("list and replay deliveries that gave up"),
+  Command.withSubcommands([deadLettersList, deadLettersReplay])
+)

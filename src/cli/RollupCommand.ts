@@ -1,0 +1,75 @@
+/**
+ * `switchboard rollup hourly|daily|fanout [--at <ISO time>]`, `rollup catchup`, `rollup prune`:
+ * the scheduled statistics jobs, by hand. `--at` picks the bucket that holds that instant
+ * (default: the last complete bucket). Every run is an idempotent upsert of its bucket.
+ */
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Clock, Console, Effect, Either, Layer, Option, Schema } from "effect"
+import { Rfc3339Timestamp } from "../domain/Envelope.js"
+import { bucketSize, type RollupKind, rollupKinds } from "../stats/Buckets.js"
+import * as PgRollups from "../../layers/Stats/PgRollups.js"
+import { type RollupResult, Rollups } from "../../services/Rollups.js"
+import { StatsConfig } from "../../services/StatsConfig.js"
+import * as Output from "./Output.js"
+
+const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
+
+const at = Options.text("at").pipe(
+  Options.withDescription("an RFC 3339 instant with offset; the bucket holding it is rolled up (default: the last complete one)"),
+  Options.mapEffect((text) =>
+    Either.mapLeft(
+      Either.map(Schema.decodeEither(Rfc3339Timestamp)(text), (s) => new Date(s)),
+      () => ValidationError.invalidValue(HelpDoc.p(`--at must be an RFC 3339 time with offset, e.g. 2026-11-22T10:00:00Z (got "${text}")`))
+    )
+  ),
+  Options.optional
+)
+
+const describe = (r: RollupResult) =>
+  `${r.kind} ${r.bucket}: ${r.rows} rows in ${r.duration_ms} ms${r.complete ? "" : " (bucket not over yet: partial, left pending)"}`
+
+const kindCommand = (kind: RollupKind) =>
+  Command.make(kind, { at, json }, (o) =>
+    Effect.gen(function*() {
+      const rollups = yield* Rollups
+      const when = yield* Option.match(o.at, {
+        onNone: () => Effect.map(Clock.currentTimeMillis, (now) => new Date(now - bucketSize(kind))),
+        onSome: Effect.succeed
+      })
+      const result = yield* rollups.rollup(kind, when)
+      yield* o.json ? Output.json(result) : Console.log(describe(result))
+    })).pipe(Command.withDescription(`roll up one ${kind === "hourly" ? "hour" : "UTC day"} into the ${kind} statistics`))
+
+const catchup = Command.make("catchup", { json }, (o) =>
+  Effect.gen(function*() {
+    const rollups = yield* Rollups
+    const results = yield* Effect.forEach(rollupKinds, (kind) => rollups.catchUp(kind))
+    const all = results.flat()
+    if (o.json) return yield* Output.json(all)
+    yield* Console.log(all.length === 0 ? "nothing to catch up" : all.map(describe).join("\n"))
+  })).pipe(Command.withDescription("roll up every complete bucket of the catch-up window that was never rolled up"))
+
+const prune = Command.make("prune", { json }, (o) =>
+  Effect.gen(function*() {
+    const report = yield* (yield* Rollups).prune
+    if (o.json) return yield* Output.json(report)
+    yield* Console.log(
+      [
+        `heartbeat partitions dropped (before ${report.cutoffs.heartbeats}): ${
+          report.dropped_partitions.map((d) => `${d.name} (${d.rows} rows)`).join(", ") || "none"
+        }`,
+        `heartbeat partitions created: ${report.created_partitions.join(", ") || "none"}`,
+        `hourly rows deleted (before ${report.cutoffs.hourly}): ${report.hourly_rows}`,
+        `daily rows deleted (before ${report.cutoffs.daily}): ${report.daily_rows}`,
+        `fanout rows deleted (before ${report.cutoffs.daily}): ${report.fanout_rows}`
+      ].join("\n")
+    )
+  })).pipe(Command.withDescription("apply retention: drop old heartbeat partitions, create the next ones, delete old stats rows"))
+
+export const rollupCommand = Command.make("rollup").pipe(
+  Command.withDescription("statistics rollups and retention (the hub runs them on schedule: hourly :05, daily 00:15 UTC)"),
+  Command.withSubcommands([kindCommand("hourly"), kindCommand("daily"), kindCommand("fanout"), catchup, prune])
+)
+
+/** What the rollup commands need on top of the database. */
+export const layer = PgRollups.layer.pipe(Layer.provide(StatsConfig.layer))

@@ -1,0 +1,31 @@
+/**
+ * Every source connector type the platform can run, by name. `scripts/switchboard connector <type>` and
+ * the hub's SWITCHBOARD_CONNECTORS look types up here; each connector module adds its own entry.
+ */
+import type { FileSystem, HttpClient, Path } from "@effect/platform"
+import type { ConfigError, Layer } from "effect"
+import type { Channel, Provider } from "../domain/Envelope.js"
+import type { ConnectorConfig } from "../../services/ConnectorConfig.js"
+import type { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
+import * as SandboxConnector from "./sandbox/SandboxConnector.js"
+import * as TelegramConnector from "./telegram/TelegramConnector.js"
+
+/** What the host (a connector process or the hub) provides to a connector's layer. */
+export type ConnectorHost = ConnectorConfig | HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
+
+export interface ConnectorEntry {
+  /** Channel of every envelope it submits (the in-process principal is scoped to it). */
+  readonly channel: Channel
+  /** Provider of every envelope it submits. */
+  readonly provider: Provider
+  /** Builds the source from its environment (its own settings are read when the layer is built). */
+  readonly layer: Layer.Layer<SourceConnector, ConnectorStartFailed | ConfigError.ConfigError, ConnectorHost>
+}
+
+export const registry: Readonly<Record<string, ConnectorEntry>> = {
+  sandbox: { channel: "sandbox", provider: "sandbox", layer: SandboxConnector.layer },
+  telegram: { channel: "telegram", provider: "telegram", layer: TelegramConnector.layer }
+}
+
+/** Registered connector types, sorted. */
+export const types: ReadonlyArray<string> = Object.keys(registry).sort()

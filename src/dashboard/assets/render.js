@@ -1,0 +1,147 @@
+// Rendering of the summary, the connector cards, the fan-out matrix and the error log (no innerHTML with data).
+import * as F from "./format.js"
+
+/** Creates an element: h("p", { class: "x" }, "text", child, …). */
+export const h = (tag, attributes = {}, ...children) => {
+  const element = document.createElement(tag)
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue
+    element.setAttribute(name, value === true ? "" : String(value))
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)))
+  }
+  return element
+}
+
+/** The stable key of a connector: "type/identity". */
+export const keyOf = (c) => `${c.connector_type}/${c.endpoint_identity}`
+
+const LIVENESS = new Set(["online", "stale", "offline", "unknown"])
+const STATES = new Set(["healthy", "degraded", "error"])
+
+export const livenessBadge = (liveness) => {
+  const known = LIVENESS.has(liveness) ? liveness : "unknown"
+  return h("span", { class: `badge badge-${known}`, "data-liveness": known }, known)
+}
+
+export const stateBadge = (state) => {
+  const known = STATES.has(state) ? state : "unknown"
+  return h("span", { class: `badge state-${known}`, "data-state": known }, typeof state === "string" ? state : "no state")
+}
+
+const empty = (text) => h("p", { class: "empty" }, text)
+
+/** The overview strip from `/api/connectors/summary`. */
+export const renderSummary = (target, summary) => {
+  const item = (label, value, hint) => [h("div", { class: "stat" }, h("dt", {}, label), h("dd", {}, value, hint ? h("small", {}, hint) : null))]
+  target.replaceChildren(
+    ...item("Connectors", F.count(summary.total_connectors)),
+    ...item("Online", F.count(summary.connectors_online)),
+    ...item("Stale", F.count(summary.connectors_stale)),
+    ...item("Offline", F.count(summary.connectors_offline)),
+    ...item("Messages ingested", F.count(summary.total_messages_ingested)),
+    ...item("Messages failed", F.count(summary.total_messages_failed)),
+    ...item("Error rate", F.percent(summary.overall_error_rate_pct), "failed ÷ (ingested + failed)")
+  )
+}
+
+const field = (label, value, extra = {}) => h("div", { class: "field", ...extra }, h("dt", {}, label), h("dd", {}, value))
+
+/** One card per connector from `/api/connectors`. */
+export const renderCards = (target, connectors, nowMs) => {
+  if (connectors.length === 0) {
+    target.replaceChildren(
+      empty("No connectors have reported yet. A connector appears here after its first heartbeat to the hub.")
+    )
+    return
+  }
+  target.replaceChildren(...connectors.map((c) => {
+    const today = c.today ?? {}
+    const title = h(
+      "h3",
+      { class: "card-title" },
+      h("span", { class: "card-type" }, c.connector_type),
+      h("span", { class: "card-identity", title: c.endpoint_identity }, c.endpoint_identity)
+    )
+    const heard = h("time", { datetime: c.last_heartbeat_at ?? "", title: F.utc(c.last_heartbeat_at) }, F.age(c.last_heartbeat_at, nowMs))
+    return h(
+      "article",
+      { class: `card card-${LIVENESS.has(c.liveness) ? c.liveness : "unknown"}`, "data-connector": keyOf(c) },
+      h("header", { class: "card-head" }, title, livenessBadge(c.liveness)),
+      h(
+        "dl",
+        { class: "fields" },
+        field("Health", stateBadge(c.state)),
+        field("Last heartbeat", heard, { "data-field": "age" }),
+        field("Uptime today", F.percent(today.uptime_pct), { "data-field": "uptime" }),
+        field("Messages today", F.count(today.messages_ingested), { "data-field": "messages" }),
+        field("Failed today", F.count(today.messages_failed), { "data-field": "failed" }),
+        field("Process up", F.duration(c.uptime_s)),
+        field("Version", c.version ?? "–")
+      ),
+      c.error_message ? h("p", { class: "card-error", title: "last error reported by the connector" }, c.error_message) : null
+    )
+  }))
+}
+
+/** The connectors × targets matrix from `/api/connectors/fanout`, with totals and a heat shade per cell. */
+export const renderFanout = (target, rows) => {
+  const targets = [...new Set(rows.flatMap((r) => Object.keys(r.targets ?? {})))].sort()
+  if (rows.length === 0 || targets.length === 0) {
+    target.replaceChildren(empty("Nothing has been routed to a target in this period."))
+    return
+  }
+  const value = (row, t) => Number(row.targets?.[t] ?? 0)
+  const max = Math.max(1, ...rows.flatMap((r) => targets.map((t) => value(r, t))))
+  const head = h("tr", {}, h("th", { scope: "col" }, "Connector \\ target"), ...targets.map((t) => h("th", { scope: "col" }, t)), h("th", { scope: "col" }, "Total"))
+  const body = rows.map((r) => {
+    const cells = targets.map((t) => {
+      const n = value(r, t)
+      const cell = h("td", { class: n === 0 ? "num zero" : "num", "data-target": t }, F.count(n))
+      cell.style.setProperty("--heat", String(n / max))
+      return cell
+    })
+    const total = targets.reduce((sum, t) => sum + value(r, t), 0)
+    return h("tr", { "data-connector": keyOf(r) }, h("th", { scope: "row" }, keyOf(r)), ...cells, h("td", { class: "num total" }, F.count(total)))
+  })
+  const totals = h(
+    "tr",
+    { class: "totals" },
+    h("th", { scope: "row" }, "Total"),
+    ...targets.map((t) => h("td", { class: "num total" }, F.count(rows.reduce((sum, r) => sum + value(r, t), 0)))),
+    h("td", { class: "num total" }, F.count(rows.reduce((sum, r) => sum + targets.reduce((s, t) => s + value(r, t), 0), 0)))
+  )
+  target.replaceChildren(
+    h("table", { class: "matrix", id: "fanout-matrix" }, h("caption", {}, "messages per connector and target"), h("thead", {}, head), h("tbody", {}, ...body, totals))
+  )
+}
+
+const errorTime = (e) => e.received_at ?? e.sent_at ?? e.at ?? e.last_heartbeat_at ?? null
+
+/** The recent non-healthy heartbeats from `/api/connectors/errors`. */
+export const renderErrors = (target, errors, nowMs) => {
+  if (errors.length === 0) {
+    target.replaceChildren(empty("No errors: every recent heartbeat reported healthy."))
+    return
+  }
+  const rows = errors.map((e) =>
+    h(
+      "tr",
+      { "data-connector": keyOf(e) },
+      h("td", { class: "nowrap" }, h("time", { datetime: errorTime(e) ?? "", title: F.age(errorTime(e), nowMs) }, F.utc(errorTime(e)))),
+      h("td", {}, keyOf(e)),
+      h("td", {}, stateBadge(e.state)),
+      h("td", { class: "message" }, e.error_message ?? h("span", { class: "muted" }, "(no message)"))
+    )
+  )
+  target.replaceChildren(
+    h(
+      "table",
+      { class: "log", id: "error-log" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Time (UTC)"), h("th", { scope: "col" }, "Connector"), h("th", { scope: "col" }, "State"), h("th", { scope: "col" }, "Message"))),
+      h("tbody", {}, ...rows)
+    )
+  )
+}

@@ -1,0 +1,59 @@
+/**
+ * Routing and delivery metrics (issue 5), exported with every other Effect metric at `/metrics`.
+ * Label values are bounded: `target` is an admin-defined target name, `outcome`/`result` fixed sets.
+ */
+import { Metric, MetricBoundaries } from "effect"
+
+/** Recorded delivery attempts by `target` and `outcome` (delivered, retried, dead_lettered, expired_claim). */
+export const deliveries = Metric.counter("switchboard_deliveries_total", {
+  description: "Delivery attempts recorded, by target and outcome",
+  incremental: true
+})
+
+/** Acceptance to a 2xx answer, by `target`, in seconds (retries included). */
+export const deliveryLatency = Metric.histogram(
+  "switchboard_delivery_latency_seconds",
+  MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 24 }),
+  "Time from acceptance to successful delivery, by target, in seconds"
+)
+
+/** One HTTP attempt, by `target`, in seconds. */
+export const attemptDuration = Metric.histogram(
+  "switchboard_delivery_attempt_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 }),
+  "Duration of one delivery HTTP attempt, by target, in seconds"
+)
+
+/** Outbox rows waiting for delivery (due or retrying), by `target`, sampled by the delivery worker. */
+export const outboxDepth = Metric.gauge("switchboard_delivery_outbox_depth", {
+  description: "Outbox rows pending delivery, by target"
+})
+
+/** Dead letters written, by `target`. */
+export const deadLettersWritten = Metric.counter("switchboard_dead_letters_total", {
+  description: "Deliveries that ended as dead letters, by target",
+  incremental: true
+})
+
+/** Dead letters not replayed yet, by `target`, sampled by the delivery worker. */
+export const deadLettersWaiting = Metric.gauge("switchboard_dead_letters_unreplayed", {
+  description: "Dead letters not replayed yet, by target"
+})
+
+/** Routing decisions at acceptance by `result` (matched, general, unrouted); duplicates are routed too. */
+export const routingDecisions = Metric.counter("switchboard_routing_decisions_total", {
+  description: "Routing decisions at acceptance, by result",
+  incremental: true
+})
+
+/** Failed reloads of rules and targets (the previous table stays in use). */
+export const routingRefreshFailures = Metric.counter("switchboard_routing_refresh_failures_total", {
+  description: "Failed reloads of routing rules and targets",
+  incremental: true
+})
+
+/** Failed claim or record steps of the delivery worker, by `step`. */
+export const workerFailures = Metric.counter("switchboard_delivery_worker_failures_total", {
+  description: "Delivery worker steps that failed (database unavailable), by step",
+  incremental: true
+})

@@ -1,0 +1,99 @@
+/**
+ * What one delivery attempt means and when the next one is due (pure). 2xx delivered; 408, 429,
+ * 5xx, timeouts and network errors retried with exponential backoff and jitter (Retry-After, when
+ * sent with 429 or 503, is honoured exactly, up to `maxRetryAfterMs`); any other status is a
+ * permanent failure. After `maxAttempts` attempts the delivery becomes a dead letter.
+ */
+import type { AttemptResult } from "../../services/DeliveryStore.js"
+
+export interface RetryPolicy {
+  /** Attempts before giving up (the first one included). */
+  readonly maxAttempts: number
+  /** Wait after the first failed attempt. */
+  readonly baseDelayMs: number
+  /** Growth of the wait per further failure. */
+  readonly factor: number
+  /** Upper bound of one wait (before jitter). */
+  readonly maxDelayMs: number
+  /** Relative jitter: a wait is scaled by a uniform factor in [1 - jitter, 1 + jitter]. */
+  readonly jitter: number
+  /** Upper bound of a Retry-After the receiver asks for. */
+  readonly maxRetryAfterMs: number
+}
+
+/** 8 attempts; waits of 20 s × 3^n (20 s, 1 m, 3 m, 9 m, 27 m, 81 m, 243 m): about 6 hours in all. */
+export const defaults: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 20_000,
+  factor: 3,
+  maxDelayMs: 6 * 3_600_000,
+  jitter: 0.2,
+  maxRetryAfterMs: 3_600_000
+}
+
+/** How the receiver (or the network) answered one attempt. */
+export type Verdict =
+  | { readonly _tag: "Delivered"; readonly status: number }
+  | {
+    readonly _tag: "Transient"
+    readonly status: number | null
+    readonly error: string
+    readonly retryAfterMs: number | null
+  }
+  | { readonly _tag: "Permanent"; readonly status: number | null; readonly error: string }
+
+/** A Retry-After header (delay-seconds or HTTP-date) as milliseconds from `nowMs`; null when absent or unusable. */
+export const parseRetryAfter = (header: string | undefined, nowMs: number): number | null => {
+  if (header === undefined) return null
+  const text = header.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs)
+}
+
+const excerpt = (body: string) => {
+  const flat = body.replace(/\s+/g, " ").trim().slice(0, 200)
+  return flat === "" ? "" : `: ${flat}`
+}
+
+/** The verdict on an HTTP answer. */
+export const classify = (status: number, retryAfter: string | undefined, body: string, nowMs: number): Verdict => {
+  if (status >= 200 && status < 300) return { _tag: "Delivered", status }
+  if (status === 408 || status === 429 || status >= 500) {
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(retryAfter, nowMs) : null
+    return { _tag: "Transient", status, error: `HTTP ${status}${excerpt(body)}`, retryAfterMs }
+  }
+  const hint = status >= 300 && status < 400 ? " (redirects are not followed)" : ""
+  return { _tag: "Permanent", status, error: `HTTP ${status}${hint}${excerpt(body)}` }
+}
+
+/** The wait after `failures` failed attempts (1 = after the first), given a uniform random number in [0, 1). */
+export const backoffMs = (policy: RetryPolicy, failures: number, random: number): number => {
+  const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * Math.pow(policy.factor, Math.max(0, failures - 1)))
+  return Math.round(raw * (1 - policy.jitter + 2 * policy.jitter * random))
+}
+
+/** What to record for an attempt: `attempts` counts this one. */
+export const decide = (
+  policy: RetryPolicy,
+  verdict: Verdict,
+  attempts: number,
+  nowMs: number,
+  random: number
+): AttemptResult => {
+  switch (verdict._tag) {
+    case "Delivered":
+      return { _tag: "Delivered", status: verdict.status }
+    case "Permanent":
+      return { _tag: "Dead", status: verdict.status, error: `permanent failure: ${verdict.error}` }
+    case "Transient": {
+      if (attempts >= policy.maxAttempts) {
+        return { _tag: "Dead", status: verdict.status, error: `gave up after ${attempts} attempts: ${verdict.error}` }
+      }
+      const wait = verdict.retryAfterMs === null
+        ? backoffMs(policy, attempts, random)
+        : Math.min(verdict.retryAfterMs, policy.maxRetryAfterMs)
+      return { _tag: "Retry", status: verdict.status, error: verdict.error, next_attempt_at: new Date(nowMs + wait) }
+    }
+  }
+}

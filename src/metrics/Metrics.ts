@@ -1,0 +1,72 @@
+/**
+ * The hub's own Prometheus metrics (issue 4). Every Effect metric in the global registry is
+ * exported at `GET /metrics` (see Prometheus.ts), so other features define theirs where they
+ * live. Names are snake_case with base units; counters end in `_total`. Label values are bounded
+ * sets (outcome, channel, connector_type, kind): never a token, message text or free-form input.
+ */
+import { Metric, MetricBoundaries } from "effect"
+
+/** Ingest submissions by `outcome` (accepted, duplicate, rejected, overloaded, unavailable) and source `channel`. */
+export const ingestResults = Metric.counter("switchboard_ingest_results_total", {
+  description: "Ingest submissions by outcome and source channel",
+  incremental: true
+})
+
+/** Time to answer one ingest call (single or batch), in seconds. */
+export const ingestLatency = Metric.histogram(
+  "switchboard_ingest_latency_seconds",
+  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 15 }),
+  "Time to answer an ingest call (operation=single|batch), in seconds"
+)
+
+/** Heartbeats by `result` (accepted, rejected, unavailable) and `connector_type` (accepted ones only). */
+export const heartbeatsReceived = Metric.counter("switchboard_heartbeats_received_total", {
+  description: "Connector heartbeats received by result",
+  incremental: true
+})
+
+/** Heartbeats that carried a new instance_id for a known connector. */
+export const connectorRestarts = Metric.counter("switchboard_connector_restarts_total", {
+  description: "Connector restarts detected from a new instance_id in a heartbeat",
+  incremental: true
+})
+
+/** Registered connectors by `liveness` (online, stale, offline, unknown), refreshed on every scrape. */
+export const connectorsByLiveness = Metric.gauge("switchboard_connectors", {
+  description: "Registered connectors by liveness, as of the scrape"
+})
+
+/** Duration of one rollup bucket by `kind` (hourly, daily, fanout), in seconds. */
+export const rollupDuration = Metric.histogram(
+  "switchboard_rollup_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 14 }),
+  "Time to roll up one bucket by kind, in seconds"
+)
+
+/** Rows upserted by rollups, by `kind`. */
+export const rollupRows = Metric.counter("switchboard_rollup_rows_total", {
+  description: "Rows upserted into the statistics tables by rollup kind",
+  incremental: true
+})
+
+/** Rollup or pruning runs that failed, by `job`. */
+export const rollupFailures = Metric.counter("switchboard_rollup_failures_total", {
+  description: "Scheduled rollup or pruning runs that failed, by job",
+  incremental: true
+})
+
+/** Rows removed by pruning, by `table`. */
+export const prunedRows = Metric.counter("switchboard_pruned_rows_total", {
+  description: "Rows removed by retention pruning, by table",
+  incremental: true
+})
+
+/** The configured size of the database connection pool. */
+export const dbPoolMax = Metric.gauge("switchboard_db_pool_max_connections", {
+  description: "Configured maximum connections of the database pool"
+})
+
+/** Server-side connections of this application by `state` (active, idle, …), from pg_stat_activity. */
+export const dbConnections = Metric.gauge("switchboard_db_connections", {
+  description: "Database connections opened by switchboard, by state (pg_stat_activity)"
+})

@@ -1,0 +1,62 @@
+/**
+ * `GET /metrics` in the Prometheus text format: every metric in Effect's global registry, so the
+ * metrics of every feature appear without registration. Before rendering, the scrape refreshes the
+ * gauges that describe current state (connectors by liveness, database connections). The pg pool's
+ * own counters (total/idle/waiting) are not reachable through @effect/sql-pg's PgClient, so the
+ * pool is described by its configured size and by this application's server-side connections.
+ */
+import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
+import { PgClient } from "@effect/sql-pg"
+import { Cause, Effect, Metric, Ref } from "effect"
+import { Dashboard } from "../../services/Dashboard.js"
+import { connectorsByLiveness, dbConnections, dbPoolMax } from "./Metrics.js"
+import * as Prometheus from "./Prometheus.js"
+
+export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+export const layer = HttpLayerRouter.use((router) =>
+  Effect.gen(function*() {
+    const dashboard = yield* Dashboard
+    const sql = yield* PgClient.PgClient
+    const reportedSkips = yield* Ref.make<ReadonlySet<string>>(new Set())
+
+    const connections = sql<{ readonly state: string | null; readonly n: string }>`
+      SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = current_setting('application_name')
+      GROUP BY 1`
+
+    const refresh = Effect.gen(function*() {
+      yield* Metric.set(dbPoolMax, sql.config.maxConnections ?? 10)
+      const counts = yield* dashboard.livenessCounts
+      yield* Effect.forEach(Object.entries(counts), ([liveness, n]) =>
+        Metric.set(Metric.tagged(connectorsByLiveness, "liveness", liveness), n), { discard: true })
+      const rows = yield* connections
+      yield* Effect.forEach(["active", "idle", "idle in transaction"], (state) =>
+        Metric.set(Metric.tagged(dbConnections, "state", state), Number(rows.find((r) => r.state === state)?.n ?? 0)), {
+        discard: true
+      })
+    }).pipe(
+      Effect.timeout("3 seconds"),
+      Effect.catchAllCause((cause) =>
+        Effect.logWarning("metrics: could not refresh state gauges; serving the last values").pipe(
+          Effect.annotateLogs({ cause: Cause.pretty(cause).slice(0, 300) })
+        ))
+    )
+
+    const handler = Effect.gen(function*() {
+      yield* refresh
+      const { skipped, text } = Prometheus.render(yield* Metric.snapshot)
+      const known = yield* Ref.get(reportedSkips)
+      const fresh = skipped.filter((name) => !known.has(name))
+      if (fresh.length > 0) {
+        yield* Ref.update(reportedSkips, (s) => new Set([...s, ...fresh]))
+        yield* Effect.logWarning("metrics: left out metrics whose name is taken by another metric type").pipe(
+          Effect.annotateLogs({ metrics: fresh.join(", ") })
+        )
+      }
+      return HttpServerResponse.text(text, { contentType: CONTENT_TYPE })
+    })
+
+    yield* router.add("GET", "/metrics", handler)
+  })
+)

@@ -1,0 +1,112 @@
+/**
+ * Rule evaluation, pure: which targets an accepted request goes to.
+ * Rules run in (priority ascending, id ascending) order; every matching rule adds its target once
+ * (fan-out); a matching rule with `stop` ends the evaluation. When no rule chose a target, the
+ * catch-all target `general` gets the request if it exists.
+ */
+import { Either } from "effect"
+
+/** The name of the catch-all target. */
+export const GENERAL_TARGET = "general"
+
+/** A routing rule as stored; a null matcher matches anything. */
+export interface RuleSpec {
+  readonly id: string
+  readonly priority: number
+  readonly channel: string | null
+  readonly provider: string | null
+  readonly endpoint_identity: string | null
+  readonly sender_identity: string | null
+  /** A JavaScript regular expression searched anywhere in `normalized_text`. */
+  readonly text_pattern: string | null
+  readonly ignore_case: boolean
+  readonly stop: boolean
+  readonly target: string
+}
+
+/** The parts of a request the matchers look at (named as the inbox columns, so an inbox row is one). */
+export interface RoutableMessage {
+  readonly source_channel: string
+  readonly source_provider: string
+  readonly source_endpoint_identity: string
+  readonly sender_identity: string
+  readonly normalized_text: string
+}
+
+interface CompiledRule {
+  readonly spec: RuleSpec
+  readonly pattern: RegExp | null
+}
+
+/** Rules ready to evaluate, in evaluation order, with the set of live targets. */
+export interface RoutingTable {
+  readonly rules: ReadonlyArray<CompiledRule>
+  readonly targets: ReadonlySet<string>
+}
+
+/** A stored rule that could not be used, and why. */
+export interface SkippedRule {
+  readonly id: string
+  readonly reason: string
+}
+
+export const empty: RoutingTable = { rules: [], targets: new Set() }
+
+/** Compiles a `--text-matches` pattern; never global or sticky, so `test` keeps no state. */
+export const compilePattern = (source: string, ignoreCase: boolean): Either.Either<RegExp, string> => {
+  try {
+    return Either.right(new RegExp(source, ignoreCase ? "i" : ""))
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e)
+    return Either.left(`--text-matches is not a valid regular expression: ${detail}`)
+  }
+}
+
+/** Evaluation order: priority ascending, then id ascending (numeric ids compare as numbers). */
+export const byEvaluationOrder = (a: RuleSpec, b: RuleSpec): number =>
+  a.priority - b.priority || a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/** A table from stored rules and live target names; rules whose target is gone or pattern is bad are skipped. */
+export const compile = (
+  specs: ReadonlyArray<RuleSpec>,
+  targets: Iterable<string>
+): { readonly table: RoutingTable; readonly skipped: ReadonlyArray<SkippedRule> } => {
+  const live = new Set(targets)
+  const skipped: Array<SkippedRule> = []
+  const rules: Array<CompiledRule> = []
+  for (const spec of [...specs].sort(byEvaluationOrder)) {
+    if (!live.has(spec.target)) {
+      skipped.push({ id: spec.id, reason: `target "${spec.target}" does not exist` })
+      continue
+    }
+    if (spec.text_pattern === null) {
+      rules.push({ spec, pattern: null })
+      continue
+    }
+    const pattern = compilePattern(spec.text_pattern, spec.ignore_case)
+    if (Either.isLeft(pattern)) skipped.push({ id: spec.id, reason: pattern.left })
+    else rules.push({ spec, pattern: pattern.right })
+  }
+  return { table: { rules, targets: live }, skipped }
+}
+
+const matches = (rule: CompiledRule, m: RoutableMessage): boolean => {
+  const s = rule.spec
+  return (s.channel === null || s.channel === m.source_channel) &&
+    (s.provider === null || s.provider === m.source_provider) &&
+    (s.endpoint_identity === null || s.endpoint_identity === m.source_endpoint_identity) &&
+    (s.sender_identity === null || s.sender_identity === m.sender_identity) &&
+    (rule.pattern === null || rule.pattern.test(m.normalized_text))
+}
+
+/** The targets for a message, in the order they were chosen (empty: nothing matched and no `general`). */
+export const evaluate = (table: RoutingTable, message: RoutableMessage): ReadonlyArray<string> => {
+  const chosen: Array<string> = []
+  for (const rule of table.rules) {
+    if (!matches(rule, message)) continue
+    if (!chosen.includes(rule.spec.target)) chosen.push(rule.spec.target)
+    if (rule.spec.stop) break
+  }
+  if (chosen.length === 0 && table.targets.has(GENERAL_TARGET)) chosen.push(GENERAL_TARGET)
+  return chosen
+}

@@ -1,0 +1,109 @@
+/** REST handlers of the connectors group: thin adapters from HTTP to the Heartbeats and Dashboard services. */
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import { Clock, Effect, Option, Schema } from "effect"
+import { Forbidden, NotFound, Unavailable } from "../domain/Errors.js"
+import { canRead, CurrentPrincipal } from "../domain/Principal.js"
+import { HubApi } from "../http/Api.js"
+import { readJson } from "../http/Body.js"
+import type { ConnectorKey, DashboardUnavailable } from "../../services/Dashboard.js"
+import { Dashboard } from "../../services/Dashboard.js"
+import { Heartbeats } from "../../services/Heartbeats.js"
+import { StatsConfig } from "../../services/StatsConfig.js"
+import {
+  ConnectorDetailResponse,
+  ConnectorListResponse,
+  ConnectorStatsResponse,
+  ErrorsResponse,
+  FanoutResponse,
+  SummaryResponse
+} from "./ApiSchemas.js"
+import { iso } from "./Buckets.js"
+import { parseFanoutPeriod, parseLimit, parsePeriod } from "./Period.js"
+
+/** A heartbeat is a few hundred bytes; this leaves room for many capabilities and a long cursor. */
+export const MAX_HEARTBEAT_BYTES = 64 * 1024
+
+const RETRY_AFTER_S = 2
+
+const readable = Effect.flatMap(CurrentPrincipal, (p) =>
+  canRead(p)
+    ? Effect.void
+    : Effect.fail(new Forbidden({ message: `a token with role "${p.role}" may not read the dashboard (needs read or admin)` })))
+
+const unavailable = (e: DashboardUnavailable) =>
+  Effect.logWarning("dashboard: database unavailable").pipe(
+    Effect.annotateLogs({ reason: e.message }),
+    Effect.zipRight(Effect.fail(new Unavailable({ message: `database unavailable: ${e.message}`, retry_after_s: RETRY_AFTER_S })))
+  )
+
+/**
+ * Answers are built to the response schemas' types and sent as plain JSON: encoding a thousand
+ * connectors through Schema costs tens of milliseconds and transforms nothing (the schemas have no
+ * transformations), so it is skipped; the API tests decode every answer with the schemas.
+ */
+const json = <S extends Schema.Schema.Any>(_schema: S, value: Schema.Schema.Type<S>) =>
+  HttpServerResponse.unsafeJson(value)
+
+const notFound = (key: ConnectorKey) =>
+  new NotFound({ message: `no connector ${key.connector_type}/${key.endpoint_identity} is registered` })
+
+export const ConnectorsHandlersLive = HttpApiBuilder.group(HubApi, "connectors", (handlers) =>
+  Effect.gen(function*() {
+    const heartbeats = yield* Heartbeats
+    const dashboard = yield* Dashboard
+    const config = yield* StatsConfig
+    const thresholds = { online_threshold_s: config.onlineThresholdS, stale_threshold_s: config.staleThresholdS }
+    const generatedAt = Effect.map(Clock.currentTimeMillis, iso)
+
+    return handlers
+      .handleRaw("heartbeat", ({ request }) =>
+        Effect.gen(function*() {
+          const body = yield* readJson(request, MAX_HEARTBEAT_BYTES)
+          return yield* heartbeats.receive(body, yield* CurrentPrincipal)
+        }))
+      .handleRaw("list", () =>
+        Effect.gen(function*() {
+          yield* readable
+          const data = yield* dashboard.list
+          return json(ConnectorListResponse, {
+            data,
+            meta: { generated_at: yield* generatedAt, count: data.length, ...thresholds }
+          })
+        }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
+      .handleRaw("summary", ({ urlParams }) =>
+        Effect.gen(function*() {
+          yield* readable
+          const period = yield* parsePeriod(urlParams.period)
+          const { data, window } = yield* dashboard.summary(period)
+          return json(SummaryResponse, { data, meta: window })
+        }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
+      .handleRaw("fanout", ({ urlParams }) =>
+        Effect.gen(function*() {
+          yield* readable
+          const period = yield* parseFanoutPeriod(urlParams.period)
+          const { data, window } = yield* dashboard.fanout(period)
+          return json(FanoutResponse, { data, meta: window })
+        }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
+      .handleRaw("errors", ({ urlParams }) =>
+        Effect.gen(function*() {
+          yield* readable
+          const limit = yield* parseLimit(urlParams.limit)
+          const data = yield* dashboard.errors(limit)
+          return json(ErrorsResponse, { data, meta: { generated_at: yield* generatedAt, count: data.length, limit } })
+        }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
+      .handleRaw("detail", ({ path }) =>
+        Effect.gen(function*() {
+          yield* readable
+          const found = yield* dashboard.detail(path)
+          if (Option.isNone(found)) return yield* notFound(path)
+          return json(ConnectorDetailResponse, { data: found.value, meta: { generated_at: yield* generatedAt, ...thresholds } })
+        }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
+      .handleRaw("stats", ({ path, urlParams }) =>
+        Effect.gen(function*() {
+          yield* readable
+          const period = yield* parsePeriod(urlParams.period)
+          const found = yield* dashboard.stats(path, period)
+          if (Option.isNone(found)) return yield* notFound(path)
+          return json(ConnectorStatsResponse, { data: found.value.data, meta: found.value.window })
+        }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
+  }))

@@ -1,0 +1,69 @@
+/** `scripts/switchboard serve` as a child process: started, its URL read from its banner, killed by pid. */
+import { Duration, Effect, Schedule } from "effect"
+import * as Child from "node:child_process"
+import * as Path from "node:path"
+
+const SCRIPT = Path.resolve(import.meta.dirname, "../../../scripts/switchboard")
+
+export interface HubProcess {
+  readonly url: string
+  readonly child: Child.ChildProcess
+}
+
+/** Starts a hub with extra environment; resolves once it prints the address it listens on (dies after 60 s). */
+export const start = (env: Record<string, string>) =>
+  Effect.acquireRelease(
+    Effect.async<HubProcess, Error>((resume) => {
+      const child = Child.spawn(SCRIPT, ["serve"], {
+        env: { ...process.env, SWITCHBOARD_PORT: "0", SWITCHBOARD_DEV_TOKEN: "false", ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      let err = ""
+      let settled = false
+      const settle = (effect: Effect.Effect<HubProcess, Error>) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resume(effect)
+      }
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        settle(Effect.fail(new Error(`hub did not listen within 60 s; stdout: ${out} stderr: ${err}`)))
+      }, 60_000)
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8")
+        const m = /listening on (http:\/\/[^\s]+)/.exec(out)
+        if (m?.[1] !== undefined) settle(Effect.succeed({ url: m[1], child }))
+      })
+      child.stderr?.on("data", (chunk: Buffer) => {
+        err = (err + chunk.toString("utf8")).slice(-4000)
+      })
+      child.once("exit", (code, signal) =>
+        settle(Effect.fail(new Error(`hub exited before listening (${code ?? signal}): ${err}`))))
+    }).pipe(Effect.orDie, Effect.tap((hub) => answering(hub.url))),
+    (hub) => kill(hub, "SIGKILL")
+  )
+
+/**
+ * Waits until `/health` answers. The banner can print before the router is attached to the bound
+ * port, and a request arriving in that window is never answered (EFFECT_NOTES G22), so each probe
+ * has its own short timeout.
+ */
+const answering = (url: string) =>
+  Effect.tryPromise({
+    try: (signal) => fetch(`${url}/health`, { signal: AbortSignal.any([signal, AbortSignal.timeout(500)]) }),
+    catch: (cause) => new Error(`hub at ${url} not answering: ${String(cause)}`)
+  }).pipe(
+    Effect.filterOrFail((res) => res.status === 200, () => new Error(`hub at ${url} not healthy`)),
+    Effect.retry({ schedule: Schedule.spaced(Duration.millis(100)), times: 200 }),
+    Effect.orDie
+  )
+
+/** Sends a signal and waits until the process is gone (no-op if it already exited). */
+export const kill = (hub: HubProcess, signal: NodeJS.Signals) =>
+  Effect.async<void>((resume) => {
+    if (hub.child.exitCode !== null || hub.child.signalCode !== null) return resume(Effect.void)
+    hub.child.once("exit", () => resume(Effect.void))
+    hub.child.kill(signal)
+  })
