@@ -139,21 +139,26 @@ const program = Effect.gen(function*() {
     }),
     Effect.timeoutFail({ duration: "15 minutes", onTimeout: () => new Processes.BenchFailed({ message: "connector too slow" }) })
   )
-  const endToEndMs = performance.now() - started
-  const steadyMs = performance.now() - firstRow.at
+  const finished = performance.now()
+  const endToEndMs = finished - started
+  const steadyMs = finished - firstRow.at
+  // from the connector's first getUpdates: the pipeline without the process start-up (tsx compiles on start)
+  const runningMs = finished - (fake.firstCallAt.get("getUpdates") ?? started)
   const cpu = yield* Processes.cpuSeconds(child.pid ?? 0)
 
   const table = [
     ["path", "updates", "rows", "seconds", "updates/s"],
     ["baseline: same envelopes, POST /api/ingest/batch x100, 8 in flight", String(n), String(directRows), String(seconds(directMs)), String(rate(n, directMs))],
     ["connector end to end (process start → last row)", String(n), String(rows), String(seconds(endToEndMs)), String(rate(n, endToEndMs))],
+    ["connector end to end (first getUpdates → last row)", String(n), String(rows), String(seconds(runningMs)), String(rate(n, runningMs))],
     ["connector steady state (first row → last row)", String(n - firstRow.rows), String(rows - firstRow.rows), String(seconds(steadyMs)), String(rate(n - firstRow.rows, steadyMs))]
   ]
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)))
   yield* Console.log(table.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ")).join("\n"))
   yield* Console.log(
     `getUpdates calls: ${fake.calls.get("getUpdates") ?? 0}; connector CPU: ${Option.getOrElse(Option.map(cpu, String), () => "?")} s; ` +
-      `end-to-end target >= 2000 updates/s: ${rate(n, endToEndMs) >= 2000 ? "met" : "NOT met"}; ` +
+      `target >= 2000 updates/s end to end: from first getUpdates ${rate(n, runningMs) >= 2000 ? "met" : "NOT met"}, ` +
+      `from process start ${rate(n, endToEndMs) >= 2000 ? "met" : "NOT met"}; ` +
       `ratio connector/baseline: ${(rate(n, endToEndMs) / rate(n, directMs)).toFixed(2)}; ` +
       `load average ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")}`
   )

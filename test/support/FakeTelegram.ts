@@ -43,6 +43,8 @@ export class FakeTelegramServer {
   readonly files = new Map<string, { path: string; bytes: Uint8Array }>()
   /** Every call by method name. */
   readonly calls = new Map<string, number>()
+  /** When each method was first called (performance.now()). */
+  readonly firstCallAt = new Map<string, number>()
   /** The `offset` of every getUpdates call, in order. */
   readonly offsets: Array<number | undefined> = []
   /** The `allowed_updates` of every getUpdates call that sent one. */
@@ -88,6 +90,7 @@ export class FakeTelegramServer {
   }
 
   private count(method: string) {
+    if (!this.calls.has(method)) this.firstCallAt.set(method, performance.now())
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
   }
 

@@ -17,7 +17,7 @@ interface InFlight {
 const complete = (b: InFlight) => Effect.map(Ref.get(b.progress), (p) => p.prefix === b.batch.items.length)
 
 export const make = (options: {
-  /** Moves the position to a cursor and saves it (never fails: a failed save is logged and retried later). */
+  /** Moves the position to a cursor and has it saved (never fails: a failed save is logged and retried later). */
   readonly commit: (cursor: Cursor) => Effect.Effect<void>
   /** How long unfinished batches may keep going once the connector is stopped. */
   readonly shutdownGrace: Duration.Duration

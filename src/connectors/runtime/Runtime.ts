@@ -12,6 +12,7 @@ import type { ConnectorConfigShape } from "../../../services/ConnectorConfig.js"
 import { type Cursor, SourceConnector, type SourceError } from "../../../services/SourceConnector.js"
 import * as Heartbeat from "./Heartbeat.js"
 import * as Pipeline from "./Pipeline.js"
+import * as Saves from "./Saves.js"
 import * as State from "./State.js"
 import * as Submit from "./Submit.js"
 
@@ -33,8 +34,6 @@ export const optionsFrom = (config: ConnectorConfigShape): Options => ({
   heartbeatInterval: config.heartbeatEnabled ? Option.some(config.heartbeatInterval) : Option.none()
 })
 
-const sameCursor = (a: Option.Option<Cursor>, b: Cursor) => Option.isSome(a) && JSON.stringify(a.value) === JSON.stringify(b)
-
 export const make = (options: Options) =>
   Effect.gen(function*() {
     const connector = yield* SourceConnector
@@ -51,8 +50,7 @@ export const make = (options: Options) =>
     const position = yield* Ref.make(Option.none<Cursor>())
     /** Where the next fetch starts: past the last fetched batch (the committed position without read-ahead). */
     const ahead = yield* Ref.make(Option.none<Cursor>())
-    /** What the store holds. */
-    const saved = yield* Ref.make(Option.none<Cursor>())
+    const saves = yield* Saves.make(store, state)
 
     /** Loads the checkpoint; a missing, corrupt or foreign one means starting from scratch. */
     const start = Effect.gen(function*() {
@@ -65,26 +63,15 @@ export const make = (options: Options) =>
       }
       yield* Ref.set(position, Option.some(loaded.value.cursor))
       yield* Ref.set(ahead, Option.some(loaded.value.cursor))
-      yield* Ref.set(saved, Option.some(loaded.value.cursor))
+      yield* saves.loaded(loaded.value.cursor)
       yield* state.loaded(loaded.value)
       yield* Effect.logInfo(`resuming from checkpoint ${store.location}`).pipe(
         Effect.annotateLogs({ cursor: JSON.stringify(loaded.value.cursor) })
       )
     })
 
-    /** Moves the position to `cursor` and saves it unless the store already holds it. */
-    const commit = (cursor: Cursor) =>
-      Effect.gen(function*() {
-        yield* Ref.set(position, Option.some(cursor))
-        if (sameCursor(yield* Ref.get(saved), cursor)) return
-        const checkpoint = yield* store.save(cursor)
-        yield* Ref.set(saved, Option.some(cursor))
-        yield* state.saved(checkpoint)
-        yield* Effect.logDebug("saved checkpoint").pipe(Effect.annotateLogs({ cursor: JSON.stringify(cursor) }))
-      }).pipe(
-        Effect.catchTag("CheckpointSaveFailed", (e) =>
-          Effect.logError(`could not save checkpoint ${e.location} (will retry at the next batch): ${e.message}`))
-      )
+    /** Moves the position to `cursor` (every event before it is handled) and has it saved. */
+    const commit = (cursor: Cursor) => Effect.zipRight(Ref.set(position, Option.some(cursor)), saves.request(cursor))
 
     const pipeline = yield* Pipeline.make({ commit, shutdownGrace: options.shutdownGrace })
     /** Batches in flight at most: with read-ahead, one per submission slot; otherwise one. */
@@ -159,7 +146,7 @@ export const make = (options: Options) =>
 
     /** Polls forever on `pollSchedule`. */
     const pollLoop = Effect.repeat(cycle, Policies.pollSchedule(options.pollInterval)).pipe(
-      Effect.ensuring(pipeline.finish),
+      Effect.ensuring(Effect.zipRight(pipeline.finish, saves.flush)),
       Effect.annotateLogs({ worker: "poll" })
     )
 

@@ -1,0 +1,53 @@
+/**
+ * Checkpoint saves off the poll loop: the next fetch need not wait for an fsync. Saves still land one at a
+ * time and in order (each waits for the one before), and only cursors the runtime committed are saved, so
+ * a crash loses at most recent saves: the connector then replays accepted events, which the hub dedupes.
+ */
+import { Effect, Fiber, Option, Ref } from "effect"
+import type { CheckpointStoreService } from "../../../services/CheckpointStore.js"
+import type { Cursor } from "../../../services/SourceConnector.js"
+import type { State } from "./State.js"
+
+const same = (a: Option.Option<Cursor>, b: Cursor) => Option.isSome(a) && JSON.stringify(a.value) === JSON.stringify(b)
+
+export const make = (store: CheckpointStoreService, state: State) =>
+  Effect.gen(function*() {
+    /** What the store holds. */
+    const saved = yield* Ref.make(Option.none<Cursor>())
+    /** What the store will hold once the saves in flight end. */
+    const requested = yield* Ref.make(Option.none<Cursor>())
+    /** The latest save. */
+    const last = yield* Ref.make<Fiber.Fiber<void>>(Fiber.void)
+
+    const save = (cursor: Cursor) =>
+      store.save(cursor).pipe(
+        Effect.flatMap((checkpoint) =>
+          Effect.all([
+            Ref.set(saved, Option.some(cursor)),
+            state.saved(checkpoint),
+            Effect.logDebug("saved checkpoint").pipe(Effect.annotateLogs({ cursor: JSON.stringify(cursor) }))
+          ], { discard: true })
+        ),
+        Effect.catchTag("CheckpointSaveFailed", (e) =>
+          // the next commit, even of the same cursor, tries again
+          Effect.zipRight(
+            Effect.flatMap(Ref.get(saved), (s) => Ref.set(requested, s)),
+            Effect.logError(`could not save checkpoint ${e.location} (will retry at the next batch): ${e.message}`)
+          ))
+      )
+
+    return {
+      /** The store already holds `cursor` (loaded at start). */
+      loaded: (cursor: Cursor) => Effect.zipRight(Ref.set(saved, Option.some(cursor)), Ref.set(requested, Option.some(cursor))),
+      /** Saves `cursor` after the saves before it, unless the store holds it or will. */
+      request: (cursor: Cursor) =>
+        Effect.gen(function*() {
+          if (same(yield* Ref.get(requested), cursor)) return
+          yield* Ref.set(requested, Option.some(cursor))
+          const previous = yield* Ref.get(last)
+          yield* Ref.set(last, yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(previous), save(cursor))))
+        }).pipe(Effect.uninterruptible),
+      /** Waits until every requested save has ended. */
+      flush: Effect.flatMap(Ref.get(last), Fiber.await).pipe(Effect.asVoid)
+    }
+  })
