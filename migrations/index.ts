@@ -1,8 +1,8 @@
 /**
  * Every migration, statically imported so the migrator works the same under tsx, vitest and
  * compiled JS (EFFECT_NOTES G24/G25). Keys must match /^\d+_.+$/. Never edit a landed migration.
- * Numbering: 0001–0009 hub core, 0010–0019 heartbeats and statistics, 0020–0029 routing and delivery,
- * 0030–0039 connectors, 0040–0049 actions and SDK.
+ * A new migration must be numbered ABOVE the highest one here: the migrator only runs migrations
+ * numbered above the highest already applied, so a lower number would never reach existing databases.
  */
 import inbox from "./0001_inbox.js"
 import apiTokens from "./0002_api_tokens.js"
@@ -14,6 +14,7 @@ import routingRules from "./0021_routing_rules.js"
 import deliveryOutbox from "./0022_delivery_outbox.js"
 import deadLetters from "./0023_dead_letters.js"
 import telegramWebhooks from "./0035_telegram_webhooks.js"
+import inboxFillfactor from "./0036_inbox_fillfactor.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -25,5 +26,6 @@ export const migrations = {
   "0021_routing_rules": routingRules,
   "0022_delivery_outbox": deliveryOutbox,
   "0023_dead_letters": deadLetters,
-  "0035_telegram_webhooks": telegramWebhooks
+  "0035_telegram_webhooks": telegramWebhooks,
+  "0036_inbox_fillfactor": inboxFillfactor
 }

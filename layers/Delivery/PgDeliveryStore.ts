@@ -69,7 +69,7 @@ export const make = Effect.gen(function*() {
       FROM (
         SELECT request_id,
           jsonb_agg(jsonb_build_object('target', target, 'status', status, 'attempts', attempts,
-            'last_error', last_error, 'delivered_at', delivered_at) ORDER BY target) AS outcomes,
+            'last_error', last_error, 'delivered_at', delivered_at) ORDER BY target COLLATE "C") AS outcomes,
           CASE WHEN bool_or(status = 'pending') THEN 'routed'
                WHEN bool_and(status = 'delivered') THEN 'delivered'
                WHEN bool_or(status = 'delivered') THEN 'partially_failed'

@@ -28,7 +28,7 @@ const inKeyOrder = (rows: ReadonlyArray<NewInboxRow>) =>
 /** A JSON array as text: node-postgres would send a JS array as a Postgres array literal, not JSON. */
 const jsonArray = (values: ReadonlyArray<unknown>) => JSON.stringify(values)
 
-/** dispatch_outcomes of a freshly routed request (the delivery worker keeps it current, ordered by target). */
+/** dispatch_outcomes of a newly routed request, by target in code point order (as the worker rewrites it). */
 const pendingOutcomes = (targets: ReadonlyArray<string>) =>
   [...targets].sort().map((target) => ({ target, status: "pending", attempts: 0, last_error: null, delivered_at: null }))
 

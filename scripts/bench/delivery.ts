@@ -9,7 +9,7 @@
  *     deliveries/s and drain time, and the receivers count duplicates.
  * Prints a table and writes bench-results/delivery.json.
  *
- *   npm run bench:delivery                                  # 50,000 requests, 2 rounds
+ *   npm run bench:delivery                                  # 50,000 requests, 4 rounds
  *   BENCH_REQUESTS=5000 BENCH_ROUNDS=1 npm run bench:delivery   # smoke run
  */
 import { NodeRuntime } from "@effect/platform-node"
@@ -32,12 +32,14 @@ import { Ingest } from "../../services/Ingest.js"
 import { Router } from "../../services/Router.js"
 import { RoutingStore } from "../../services/RoutingStore.js"
 import * as BenchDatabase from "./BenchDatabase.js"
+import * as DeliveryCpu from "./DeliveryCpu.js"
 import * as Receivers from "./DeliveryReceiversProcess.js"
+import * as Report from "./DeliveryReport.js"
 
 const settings = Config.all({
   requests: Config.integer("BENCH_REQUESTS").pipe(Config.withDefault(50_000)),
   singles: Config.integer("BENCH_SINGLE_REQUESTS").pipe(Config.withDefault(5_000)),
-  rounds: Config.integer("BENCH_ROUNDS").pipe(Config.withDefault(2)),
+  rounds: Config.integer("BENCH_ROUNDS").pipe(Config.withDefault(4)),
   batch: Config.integer("BENCH_BATCH").pipe(Config.withDefault(100)),
   batchConcurrency: Config.integer("BENCH_BATCH_CONCURRENCY").pipe(Config.withDefault(8)),
   singleConcurrency: Config.integer("BENCH_CONCURRENCY").pipe(Config.withDefault(32)),
@@ -95,15 +97,6 @@ const configureRouting = (urls: ReadonlyArray<string>) =>
     yield* (yield* Router).refresh
   })
 
-interface IngestResult {
-  readonly phase: string
-  readonly mode: "batch" | "single"
-  readonly routed: boolean
-  readonly requests: number
-  readonly seconds: number
-  readonly per_second: number
-}
-
 const ingestAll = (s: Settings, mode: "batch" | "single", items: ReadonlyArray<IngestEnvelopeInput>) =>
   Effect.flatMap(Ingest, (ingest) =>
     mode === "batch"
@@ -122,17 +115,33 @@ const ingestPhase = (s: Settings, round: number, routed: boolean, receiverUrls: 
       if (routed) yield* configureRouting(receiverUrls)
       const tag = `${routed ? "r" : "n"}${round}`
       yield* ingestAll(s, "batch", envelopes(`${tag}-warm`, 2_000))
-      const results: Array<IngestResult> = []
+      const results: Array<Report.IngestResult> = []
       for (const mode of ["batch", "single"] as const) {
         const n = mode === "batch" ? s.requests : s.singles
         if (n === 0) continue
         const items = envelopes(`${tag}-${mode}`, n)
+        const before = yield* DeliveryCpu.snapshot
         const { seconds } = yield* timed(ingestAll(s, mode, items))
+        const cpu = DeliveryCpu.between(before, yield* DeliveryCpu.snapshot)
         const phase = `ingest ${mode === "batch" ? `batch x${s.batch} (c=${s.batchConcurrency})` : `single (c=${s.singleConcurrency})`}, ${
           routed ? "routed to 2 targets" : "no routing"
         }`
-        results.push({ phase, mode, routed, requests: n, seconds, per_second: n / seconds })
-        yield* Console.log(`  round ${round}: ${phase}: ${n} in ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(0)}/s`)
+        const result: Report.IngestResult = {
+          phase,
+          round,
+          mode,
+          routed,
+          requests: n,
+          seconds,
+          per_second: n / seconds,
+          node_cpu_ms: (cpu.node * 1000) / n,
+          db_cpu_ms: (cpu.database * 1000) / n
+        }
+        results.push(result)
+        yield* Console.log(
+          `  round ${round}: ${phase}: ${n} in ${seconds.toFixed(2)} s = ${result.per_second.toFixed(0)}/s; CPU/request ` +
+            `${result.node_cpu_ms.toFixed(3)} ms hub + ${result.db_cpu_ms.toFixed(3)} ms Postgres`
+        )
       }
       return results
     }).pipe(Effect.provide(context))
@@ -153,7 +162,7 @@ const program = Effect.gen(function*() {
       }`
   )
   const receivers = yield* Receivers.start(2)
-  const ingests: Array<IngestResult> = []
+  const ingests: Array<Report.IngestResult> = []
   let kept: { readonly scope: Scope.CloseableScope; readonly context: Context.Context<AppServices> } | undefined
   for (let round = 1; round <= s.rounds; round++) {
     for (const routed of round % 2 === 1 ? [false, true] : [true, false]) {
@@ -174,45 +183,28 @@ const program = Effect.gen(function*() {
   const expected = yield* pendingRows.pipe(Effect.provide(lastRouted))
   const before = yield* receivers.stats
   const worker = { ...DeliveryConfig.defaults, concurrency: s.workerConcurrency, pollInterval: Duration.millis(50) }
-  const drain = yield* Effect.scoped(Effect.gen(function*() {
+  const cpuBefore = yield* DeliveryCpu.snapshot.pipe(Effect.provide(lastRouted))
+  const drain = yield* timed(Effect.scoped(Effect.gen(function*() {
     yield* Layer.build(DeliveryWorker.layerWith(worker).pipe(Layer.provide(lastRouted)))
-    return yield* timed(pendingRows.pipe(
+    yield* pendingRows.pipe(
       Effect.provide(lastRouted),
       Effect.repeat({ schedule: Schedule.spaced(Duration.millis(100)), until: (n) => n === 0 })
-    ))
-  }))
+    )
+  })))
+  const cpu = DeliveryCpu.between(cpuBefore, yield* DeliveryCpu.snapshot.pipe(Effect.provide(lastRouted)))
   const after = yield* receivers.stats
   const delivered = after.requests - before.requests
   const duplicates = delivered - (after.unique - before.unique)
-  const result = {
+  const result: Report.DrainResult = {
     deliveries: expected,
     received: delivered,
     duplicates,
     drain_seconds: drain.seconds,
-    per_second: expected / drain.seconds
+    per_second: expected / drain.seconds,
+    node_cpu_ms: (cpu.node * 1000) / expected,
+    db_cpu_ms: (cpu.database * 1000) / expected
   }
-
-  const byPhase = (routed: boolean, mode: "batch" | "single") => {
-    const rows = ingests.filter((r) => r.routed === routed && r.mode === mode)
-    return rows.length === 0 ? undefined : rows.reduce((a, r) => a + r.per_second, 0) / rows.length
-  }
-  const lines: Array<string> = ["", "| phase | requests | rate (per s) |", "|---|---:|---:|"]
-  for (const mode of ["batch", "single"] as const) {
-    const plain = byPhase(false, mode)
-    const routed = byPhase(true, mode)
-    if (plain === undefined || routed === undefined) continue
-    const label = mode === "batch" ? `batch x${s.batch}, c=${s.batchConcurrency}` : `single, c=${s.singleConcurrency}`
-    const n = mode === "batch" ? s.requests : s.singles
-    lines.push(`| ingest ${label}, no routing (mean of ${s.rounds}) | ${n} | ${plain.toFixed(0)} |`)
-    lines.push(`| ingest ${label}, routed to 2 targets (mean of ${s.rounds}) | ${n} | ${routed.toFixed(0)} |`)
-    lines.push(`| ratio routed / no routing (target >= 0.8) | | **${(routed / plain).toFixed(2)}** |`)
-  }
-  lines.push(
-    `| delivery drain: ${expected} deliveries to 2 receivers in ${drain.seconds.toFixed(1)} s | ${expected} | ${
-      result.per_second.toFixed(0)
-    } |`,
-    `| receivers: ${delivered} requests, ${duplicates} duplicate webhook-ids | | |`
-  )
+  const lines = Report.table({ batch: s.batch, batchConcurrency: s.batchConcurrency, singleConcurrency: s.singleConcurrency }, ingests, result)
   yield* Console.log(lines.join("\n"))
   const out = Path.resolve(s.out)
   Fs.mkdirSync(Path.dirname(out), { recursive: true })
