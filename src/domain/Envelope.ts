@@ -90,10 +90,20 @@ export const MAX_NORMALIZED_TEXT_BYTES = 64 * 1024
 export const MAX_ATTACHMENTS = 32
 export const MAX_ENVELOPE_BYTES = 1024 * 1024
 
-/** A JSON object (from a JSON body, so its values are JSON values). */
-const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-  arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }))
-})
+/**
+ * A JSON object (from a JSON body, so its values are JSON values). Kept as received, not rebuilt key
+ * by key, so unusual keys such as "__proto__" survive unchanged.
+ */
+const JsonObject = Schema.declare(
+  (u: unknown): u is { readonly [key: string]: unknown } => typeof u === "object" && u !== null && !Array.isArray(u),
+  {
+    identifier: "JsonObject",
+    description: "a JSON object",
+    jsonSchema: { type: "object" },
+    arbitrary: () => (fc) => fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+    message: () => "must be a JSON object"
+  }
+)
 
 export const Payload = Schema.Struct({
   raw: Schema.NullOr(JsonObject),
