@@ -51,6 +51,7 @@ const banner = (config: HubConfigShape) =>
     yield* Console.log(`Switchboard hub listening on ${address}`)
     yield* Console.log(`  database: ${location.kind} (${location.where})`)
     yield* Console.log(`  docs:     ${address}/docs   health: ${address}/health   ready: ${address}/ready`)
+    yield* Console.log(`  dashboard: ${address}/connectors (paste the dev token, or open ${address}/connectors#token=<token>)`)
     if (config.devToken) {
       const token = yield* DevToken.ensure(config.dataDir)
       yield* Console.log(`  dev token (${token.created ? "new, " : ""}saved in ${token.file}):`)

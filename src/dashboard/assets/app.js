@@ -17,20 +17,25 @@ const loadPrefs = () => {
     return {}
   }
 }
-const prefs = { period: "24h", fanoutPeriod: "7d", shown: {}, ...loadPrefs() }
+/** Saved choices, each kept only if still valid (a stale or hand-edited value falls back to the default). */
+const saved = loadPrefs()
+const prefs = {
+  period: ["24h", "7d", "30d"].includes(saved.period) ? saved.period : "24h",
+  fanoutPeriod: ["7d", "30d"].includes(saved.fanoutPeriod) ? saved.fanoutPeriod : "7d",
+  shown: typeof saved.shown === "object" && saved.shown !== null ? saved.shown : {}
+}
 const savePrefs = () => window.localStorage.setItem(PREFS_KEY, JSON.stringify(prefs))
 
 let connectors = []
 let timer = null
 let generation = 0
 
-/** The hub's clock as reported by the API (ages are measured against it), else the browser's. */
-const serverNow = (meta) => {
-  const reported = F.parseTime(meta.generated_at ?? meta.server_time ?? meta.now ?? meta.as_of)
-  return reported ?? Date.now()
-}
+/** The hub's clock (`meta.generated_at`): ages are measured against it, not the browser's clock. */
+const serverNow = (meta) => F.parseTime(meta.generated_at) ?? Date.now()
 
-const isShown = (key, index) => prefs.shown[key] ?? index < DEFAULT_SHOWN
+/** Unless the user chose, the first DEFAULT_SHOWN connectors that ever sent a heartbeat are charted. */
+let defaultShown = new Set()
+const isShown = (key) => prefs.shown[key] ?? defaultShown.has(key)
 
 const setState = (state) => {
   document.body.dataset.state = state
@@ -83,9 +88,9 @@ const renderToggles = () => {
     list.replaceChildren(h("span", { class: "muted" }, "No connectors yet."))
     return
   }
-  list.replaceChildren(...connectors.map((c, index) => {
+  list.replaceChildren(...connectors.map((c) => {
     const key = keyOf(c)
-    const box = h("input", { type: "checkbox", value: key, checked: isShown(key, index) })
+    const box = h("input", { type: "checkbox", value: key, checked: isShown(key) })
     box.addEventListener("change", () => {
       prefs.shown[key] = box.checked
       savePrefs()
@@ -97,9 +102,8 @@ const renderToggles = () => {
 
 const loadCharts = async (nowMs) => {
   const shown = connectors
-    .map((c, index) => ({ c, index }))
-    .filter(({ c, index }) => isShown(keyOf(c), index))
-    .map(({ c }) => ({ key: keyOf(c), label: `${c.connector_type} · ${c.endpoint_identity}`, c }))
+    .filter((c) => isShown(keyOf(c)))
+    .map((c) => ({ key: keyOf(c), label: `${c.connector_type} · ${c.endpoint_identity}`, c }))
   const settled = await Promise.allSettled(
     shown.map(({ c }) => Api.getJson(Api.connectorPath(c.connector_type, c.endpoint_identity, `/stats?period=${prefs.period}`)))
   )
@@ -138,6 +142,7 @@ const refresh = async () => {
   const nowMs = list.status === "fulfilled" ? serverNow(list.value.meta) : Date.now()
   if (list.status === "fulfilled") {
     connectors = Array.isArray(list.value.data) ? list.value.data : []
+    defaultShown = new Set(connectors.filter((c) => c.last_heartbeat_at !== null).slice(0, DEFAULT_SHOWN).map(keyOf))
     renderCards($("cards"), connectors, nowMs)
     renderToggles()
   }
@@ -145,7 +150,7 @@ const refresh = async () => {
     renderSummary($("summary"), summary.value.data ?? {})
     $("summary-period").textContent = `(last ${prefs.period})`
   }
-  if (fanout.status === "fulfilled") renderFanout($("fanout"), Array.isArray(fanout.value.data) ? fanout.value.data : [])
+  if (fanout.status === "fulfilled") renderFanout($("fanout"), Array.isArray(fanout.value.data) ? fanout.value.data : [], fanout.value.meta)
   if (errors.status === "fulfilled") renderErrors($("errors"), Array.isArray(errors.value.data) ? errors.value.data : [], nowMs)
   if (list.status === "fulfilled") failures.push(...await loadCharts(nowMs))
   if (mine !== generation) return

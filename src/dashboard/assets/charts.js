@@ -46,17 +46,27 @@ export const toSeries = (timeseries, period, nowMs) => {
   return [xs, ingested, failed]
 }
 
+/** Midnight UTC shows the date ("11-20"), any other tick the UTC time ("14:00"). */
+const tickLabel = (seconds) => {
+  const iso = new Date(seconds * 1000).toISOString()
+  return iso.slice(11, 16) === "00:00" ? iso.slice(5, 10) : iso.slice(11, 16)
+}
+
 const options = (width, unit, step) => ({
   width,
   height: HEIGHT,
   tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
   cursor: { points: { size: 6 } },
-  scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(5, max * 1.1)] } },
+  scales: {
+    // half a bucket of room on each side so the first and last bars are drawn whole
+    x: { time: true, range: (u, min, max) => [min - step / 2, max + step / 2] },
+    y: { range: (u, min, max) => [0, Math.max(5, max * 1.1)] }
+  },
   legend: { live: true },
   series: [
     { label: "Time (UTC)", value: (u, ts) => (ts == null ? "–" : utcLabel(ts, step)) },
     {
-      label: `Ingested (messages / ${unit})`,
+      label: `Ingested / ${unit}`,
       stroke: "#2563eb",
       fill: "rgba(37, 99, 235, 0.35)",
       width: 1,
@@ -65,7 +75,7 @@ const options = (width, unit, step) => ({
       value: (u, v) => (v == null ? "–" : F.count(v))
     },
     {
-      label: `Failed (messages / ${unit})`,
+      label: `Failed / ${unit}`,
       stroke: "#dc2626",
       width: 2,
       points: { show: true, size: 4, fill: "#dc2626" },
@@ -73,7 +83,7 @@ const options = (width, unit, step) => ({
     }
   ],
   axes: [
-    { stroke: "#475569", grid: { stroke: "#e2e8f0" }, ticks: { stroke: "#cbd5e1" } },
+    { stroke: "#475569", grid: { stroke: "#e2e8f0" }, ticks: { stroke: "#cbd5e1" }, values: (u, splits) => splits.map(tickLabel) },
     { stroke: "#475569", label: `messages / ${unit}`, size: 56, grid: { stroke: "#e2e8f0" }, ticks: { stroke: "#cbd5e1" } }
   ]
 })
@@ -124,10 +134,8 @@ export const syncCharts = (container, shown, results, period, nowMs) => {
     }
     const data = toSeries(result.stats.timeseries ?? [], period, nowMs)
     const hasData = data[1].some((v) => v > 0) || data[2].some((v) => v > 0)
-    entry.status.replaceChildren(
-      summaryLine(result.stats.summary ?? {}),
-      hasData ? null : h("p", { class: "empty" }, `No messages in this period (statistics are rolled up every hour at :05).`)
-    )
+    entry.status.replaceChildren(summaryLine(result.stats.summary ?? {}))
+    if (!hasData) entry.status.append(h("p", { class: "empty" }, "No messages in this period (statistics are rolled up every hour at :05)."))
     entry.panel.dataset.buckets = String(data[0].length)
     entry.panel.dataset.total = String(data[1].reduce((a, b) => a + b, 0))
     if (entry.plot === null || entry.period !== period) {

@@ -2,14 +2,15 @@
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 })
 const decimal = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 })
+const small = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 })
 
 const isNumber = (n) => typeof n === "number" && Number.isFinite(n)
 
 /** 12345 → "12,345"; missing → "–". */
 export const count = (n) => (isNumber(n) ? integer.format(n) : "–")
 
-/** 99.25 → "99.3 %"; missing → "–". */
-export const percent = (n) => (isNumber(n) ? `${decimal.format(n)} %` : "–")
+/** 99.25 → "99.3 %", 0.03 → "0.03 %"; missing → "–". */
+export const percent = (n) => (isNumber(n) ? `${(n > 0 && n < 1 ? small : decimal).format(n)} %` : "–")
 
 /** 1.5 → "1.5"; missing → "–". */
 export const rate = (n) => (isNumber(n) ? decimal.format(n) : "–")
@@ -33,12 +34,17 @@ export const parseTime = (iso) => {
   return Number.isNaN(ms) ? null : ms
 }
 
-/** "2026-11-20 14:05:09 UTC" */
-export const utc = (iso) => {
+/** "2026-11-20 14:05:09" (UTC, for columns whose heading says so); "never" when missing. */
+export const utcPlain = (iso) => {
   const ms = parseTime(iso)
-  if (ms === null) return "never"
-  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`
+  return ms === null ? "never" : new Date(ms).toISOString().slice(0, 19).replace("T", " ")
 }
+
+/** "2026-11-20 14:05:09 UTC" */
+export const utc = (iso) => (parseTime(iso) === null ? "never" : `${utcPlain(iso)} UTC`)
+
+/** "2026-11-20" for the UTC day of a timestamp; "?" when missing. */
+export const day = (iso) => (parseTime(iso) === null ? "?" : utcPlain(iso).slice(0, 10))
 
 /** "14:05:09 UTC" for a Date. */
 export const clockUtc = (date) => `${date.toISOString().slice(11, 19)} UTC`

@@ -28,7 +28,7 @@ export const livenessBadge = (liveness) => {
 
 export const stateBadge = (state) => {
   const known = STATES.has(state) ? state : "unknown"
-  return h("span", { class: `badge state-${known}`, "data-state": known }, typeof state === "string" ? state : "no state")
+  return h("span", { class: `badge state-${known}`, "data-state": known }, typeof state === "string" ? state : "no heartbeat yet")
 }
 
 const empty = (text) => h("p", { class: "empty" }, text)
@@ -87,7 +87,12 @@ export const renderCards = (target, connectors, nowMs) => {
 }
 
 /** The connectors × targets matrix from `/api/connectors/fanout`, with totals and a heat shade per cell. */
-export const renderFanout = (target, rows) => {
+export const renderFanout = (target, rows, meta) => {
+  const from = F.parseTime(meta.from)
+  const to = F.parseTime(meta.to)
+  const span = from === null || to === null
+    ? ""
+    : `, ${F.day(meta.from)} to ${F.day(new Date(to - 1).toISOString())} (UTC days)`
   const targets = [...new Set(rows.flatMap((r) => Object.keys(r.targets ?? {})))].sort()
   if (rows.length === 0 || targets.length === 0) {
     target.replaceChildren(empty("Nothing has been routed to a target in this period."))
@@ -114,11 +119,9 @@ export const renderFanout = (target, rows) => {
     h("td", { class: "num total" }, F.count(rows.reduce((sum, r) => sum + targets.reduce((s, t) => s + value(r, t), 0), 0)))
   )
   target.replaceChildren(
-    h("table", { class: "matrix", id: "fanout-matrix" }, h("caption", {}, "messages per connector and target"), h("thead", {}, head), h("tbody", {}, ...body, totals))
+    h("table", { class: "matrix", id: "fanout-matrix" }, h("caption", {}, `messages per connector and target${span}`), h("thead", {}, head), h("tbody", {}, ...body, totals))
   )
 }
-
-const errorTime = (e) => e.received_at ?? e.sent_at ?? e.at ?? e.last_heartbeat_at ?? null
 
 /** The recent non-healthy heartbeats from `/api/connectors/errors`. */
 export const renderErrors = (target, errors, nowMs) => {
@@ -130,8 +133,8 @@ export const renderErrors = (target, errors, nowMs) => {
     h(
       "tr",
       { "data-connector": keyOf(e) },
-      h("td", { class: "nowrap" }, h("time", { datetime: errorTime(e) ?? "", title: F.age(errorTime(e), nowMs) }, F.utc(errorTime(e)))),
-      h("td", {}, keyOf(e)),
+      h("td", { class: "nowrap" }, h("time", { datetime: e.received_at, title: F.age(e.received_at, nowMs) }, F.utcPlain(e.received_at))),
+      h("td", { class: "nowrap" }, keyOf(e)),
       h("td", {}, stateBadge(e.state)),
       h("td", { class: "message" }, e.error_message ?? h("span", { class: "muted" }, "(no message)"))
     )
