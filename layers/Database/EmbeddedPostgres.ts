@@ -53,6 +53,16 @@ const freePort = Effect.async<number, EmbeddedStartFailed>((resume) => {
   })
 })
 
+/** A shutdown step that must not fail the shutdown: a failure is logged with its reason and ignored. */
+const closing = (step: string, f: () => Promise<unknown>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) }).pipe(
+    Effect.catchAll((e) =>
+      Effect.logWarning(`embedded database: could not ${e.step}`).pipe(
+        Effect.annotateLogs({ reason: e.cause instanceof Error ? e.cause.message : String(e.cause) })
+      )
+    )
+  )
+
 const attempt = <A>(step: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) })
 
@@ -65,13 +75,13 @@ export const serve = (dataDir: string | undefined, maxConnections: number) =>
     if (dataDir !== undefined) yield* Effect.sync(() => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
     const db = yield* Effect.acquireRelease(
       attempt("open PGlite", () => dataDir === undefined ? PGlite.create() : PGlite.create(Path.join(dataDir, "pgdata"))),
-      (db) => Effect.promise(() => db.close().catch(() => undefined))
+      (db) => closing("close PGlite", () => db.close())
     )
     const port = yield* freePort
     const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections })
     yield* Effect.acquireRelease(
       attempt("serve PGlite", () => server.start()),
-      () => Effect.promise(() => server.stop().catch(() => undefined))
+      () => closing("stop the PGlite socket server", () => server.stop())
     )
     if (dataDir !== undefined) {
       const file = servedFile(dataDir)

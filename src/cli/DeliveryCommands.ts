@@ -108,15 +108,15 @@ const routesList = Command.make("list", { json }, (o) =>
   Effect.gen(function*() {
     const rules = yield* (yield* RoutingStore).listRules
     if (o.json) return yield* Output.json(rules)
-    const any = (v: string | null) => v ?? "*"
+    const orWildcard = (v: string | null) => v ?? "*"
     yield* Output.table(
       rules.map((r) => ({
         id: r.id,
         priority: String(r.priority),
-        channel: any(r.channel),
-        provider: any(r.provider),
-        endpoint: any(r.endpoint_identity),
-        sender: any(r.sender_identity),
+        channel: orWildcard(r.channel),
+        provider: orWildcard(r.provider),
+        endpoint: orWildcard(r.endpoint_identity),
+        sender: orWildcard(r.sender_identity),
         text: r.text_pattern === null ? "*" : `/${r.text_pattern}/${r.ignore_case ? "i" : ""}`,
         target: r.target,
         stop: r.stop ? "stop" : ""
