@@ -31,9 +31,20 @@ export interface InboxRecord extends NewInboxRow {
 }
 
 /** Dedupe is not an error: the store answers which row owns the key. */
-export type InsertOutcome =
+export type StoredOutcome =
   | { readonly _tag: "Inserted"; readonly request_id: string; readonly received_at: Date }
   | { readonly _tag: "Duplicate"; readonly request_id: string; readonly received_at: Date }
+
+/**
+ * The database refused this row's data (a value validation should have caught): this row alone is not
+ * stored, its neighbours in the same statement are. `reason` names the SQLSTATE, never the value.
+ */
+export interface Refused {
+  readonly _tag: "Refused"
+  readonly reason: string
+}
+
+export type InsertOutcome = StoredOutcome | Refused
 
 /** The database could not be reached or did not answer in time. */
 export class InboxUnavailable extends Schema.TaggedError<InboxUnavailable>()("InboxUnavailable", {
@@ -43,7 +54,10 @@ export class InboxUnavailable extends Schema.TaggedError<InboxUnavailable>()("In
 export interface InboxStoreService {
   /** Inserts the row unless its dedupe key is taken; answers the owner of the key either way. */
   readonly insert: (row: NewInboxRow) => Effect.Effect<InsertOutcome, InboxUnavailable>
-  /** Like `insert` for many rows in one round trip; outcomes in input order. Rows sharing a key: the first wins. */
+  /**
+   * Like `insert` for many rows in one round trip; outcomes in input order. Rows sharing a key: the first
+   * wins. A row the database refuses is answered `Refused` alone; the other rows are stored.
+   */
   readonly insertMany: (rows: ReadonlyArray<NewInboxRow>) => Effect.Effect<ReadonlyArray<InsertOutcome>, InboxUnavailable>
   /** The stored row of a request. */
   readonly get: (requestId: string) => Effect.Effect<Option.Option<InboxRecord>, InboxUnavailable>

@@ -2,6 +2,7 @@
  * InboxStore on Postgres: `INSERT … ON CONFLICT (dedupe_key) DO NOTHING` (with the routed targets' outbox
  * rows in the same statement), then read the owner of the key.
  */
+import type { SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import {
@@ -60,18 +61,17 @@ export const make = Effect.gen(function*() {
   const owners = (keys: ReadonlyArray<string>) =>
     sql<OwnerRow>`SELECT request_id, dedupe_key, received_at FROM message_inbox WHERE dedupe_key IN ${sql.in(keys)}`
 
-  const insertMany = (rows: ReadonlyArray<NewInboxRow>) =>
-    Effect.gen(function*() {
-      if (rows.length === 0) return []
-      const routes = rows.flatMap((r) => (r.targets ?? []).map((target) => [r.request_id, target] as const))
-      const inserted = routes.length === 0
-        ? yield* sql<OwnerRow>`
+  /** One statement: the rows that won their dedupe key, with their outbox rows. */
+  const insertStatement = (rows: ReadonlyArray<NewInboxRow>) => {
+    const routes = rows.flatMap((r) => (r.targets ?? []).map((target) => [r.request_id, target] as const))
+    return routes.length === 0
+      ? sql<OwnerRow>`
         INSERT INTO message_inbox ${sql.insert(inKeyOrder(rows).map(toDb))}
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING request_id, dedupe_key, received_at`
-        // One statement, so the inbox row and its outbox rows commit together (or not at all);
-        // only rows that won their dedupe key get outbox rows.
-        : yield* sql<OwnerRow>`
+      // One statement, so the inbox row and its outbox rows commit together (or not at all);
+      // only rows that won their dedupe key get outbox rows.
+      : sql<OwnerRow>`
         WITH ins AS (
           INSERT INTO message_inbox ${sql.insert(inKeyOrder(rows).map(toDb))}
           ON CONFLICT (dedupe_key) DO NOTHING
@@ -83,16 +83,55 @@ export const make = Effect.gen(function*() {
             AS r (request_id, target) ON r.request_id = ins.request_id
         )
         SELECT request_id, dedupe_key, received_at FROM ins`
+  }
+
+  interface Written {
+    readonly inserted: ReadonlyArray<OwnerRow>
+    /** request_id → why the database refused that row. */
+    readonly refused: ReadonlyArray<readonly [string, string]>
+  }
+
+  /**
+   * Inserts the rows; when the database refuses the statement's data, splits it in halves until each
+   * refused row stands alone, so one bad row never fails its neighbours (a failed statement stored nothing).
+   */
+  const insertIsolating = (rows: ReadonlyArray<NewInboxRow>): Effect.Effect<Written, SqlError.SqlError> =>
+    insertStatement(rows).pipe(
+      Effect.map((inserted): Written => ({ inserted, refused: [] })),
+      Effect.catchIf((e) => SqlFailure.kindOf(e) === "refused", (error) => {
+        if (rows.length === 1) {
+          return Effect.succeed<Written>({ inserted: [], refused: [[rows[0]!.request_id, SqlFailure.describe(error)]] })
+        }
+        const half = Math.ceil(rows.length / 2)
+        return Effect.zipWith(
+          insertIsolating(rows.slice(0, half)),
+          insertIsolating(rows.slice(half)),
+          (a, b): Written => ({ inserted: [...a.inserted, ...b.inserted], refused: [...a.refused, ...b.refused] })
+        )
+      })
+    )
+
+  const insertMany = (rows: ReadonlyArray<NewInboxRow>) =>
+    Effect.gen(function*() {
+      if (rows.length === 0) return []
+      const { inserted, refused } = yield* insertIsolating(rows)
+      const refusedById = new Map(refused)
       const byKey = new Map(inserted.map((o) => [o.dedupe_key, o]))
-      const missing = [...new Set(rows.map((r) => r.dedupe_key).filter((k) => !byKey.has(k)))]
+      const missing = [
+        ...new Set(
+          rows.filter((r) => !refusedById.has(r.request_id)).map((r) => r.dedupe_key).filter((k) => !byKey.has(k))
+        )
+      ]
       const existing = missing.length > 0 ? yield* owners(missing) : []
       const ownerOf = new Map([...existing, ...inserted].map((o) => [o.dedupe_key, o]))
       // Inbox rows are never deleted, so every key has an owner once the insert has run.
-      return yield* Effect.forEach(rows, (r) => {
+      return yield* Effect.forEach(rows, (r): Effect.Effect<InsertOutcome> => {
+        const reason = refusedById.get(r.request_id)
+        if (reason !== undefined) return Effect.succeed({ _tag: "Refused", reason })
         const owner = ownerOf.get(r.dedupe_key)
         return owner === undefined
-          ? Effect.dieMessage(`dedupe key has no owner after insert: ${r.dedupe_key}`)
-          : Effect.succeed<InsertOutcome>({
+          ? Effect.dieMessage("a dedupe key has no owner after its insert")
+          : Effect.succeed({
             _tag: owner.request_id === r.request_id ? "Inserted" : "Duplicate",
             request_id: owner.request_id,
             received_at: owner.received_at
@@ -100,8 +139,7 @@ export const make = Effect.gen(function*() {
       })
     }).pipe(guard)
 
-  const insert = (row: NewInboxRow) =>
-    Effect.map(insertMany([row]), (outcomes) => outcomes[0]!)
+  const insert = (row: NewInboxRow) => Effect.map(insertMany([row]), (outcomes) => outcomes[0]!)
 
   const get = (requestId: string) =>
     sql<InboxRecord>`SELECT * FROM message_inbox WHERE request_id = ${requestId}`.pipe(

@@ -2,7 +2,7 @@
  * The ingest use case: authorize, validate, compute the dedupe key, and store the inbox row.
  * Exactly-once comes from the store's unique dedupe key; this layer never checks before inserting.
  */
-import { Clock, Effect, Either, Layer } from "effect"
+import { Clock, type Duration, Effect, Either, Layer } from "effect"
 import type { IngestEnvelopeV1 } from "../../src/domain/Envelope.js"
 import { Forbidden, Overloaded, Unavailable, ValidationError } from "../../src/domain/Errors.js"
 import {
@@ -17,18 +17,29 @@ import * as RequestIds from "../../src/ingest/RequestIds.js"
 import { validateEnvelope } from "../../src/ingest/Validate.js"
 import * as IngestMetrics from "../../src/metrics/IngestMetrics.js"
 import { Ingest } from "../../services/Ingest.js"
+import * as SqlFailure from "../Database/SqlFailure.js"
 import * as GroupCommit from "./GroupCommit.js"
 import { Router } from "../../services/Router.js"
-import { type InboxUnavailable, InboxStore, type InsertOutcome, type NewInboxRow } from "../../services/InboxStore.js"
+import {
+  InboxStore,
+  InboxUnavailable,
+  type NewInboxRow,
+  type Refused,
+  type StoredOutcome
+} from "../../services/InboxStore.js"
 
 export interface Options {
   /** Submissions allowed in flight at once; beyond it callers get Overloaded (429). */
   readonly maxInflight: number
   /** Seconds a caller is told to wait after Unavailable / Overloaded. */
   readonly retryAfterS: number
+  /** Longest a submission waits for its rows to be stored (queueing included) before Unavailable (503). */
+  readonly deadline: Duration.Duration
 }
 
-export const defaults: Options = { maxInflight: 2048, retryAfterS: 2 }
+export const defaults: Options = { maxInflight: 2048, retryAfterS: 2, deadline: SqlFailure.DEFAULT_QUERY_TIMEOUT }
+
+const deadlineMessage = "the database did not store the envelope in time"
 
 const describeScope = (s: { readonly channel: string; readonly provider: string; readonly endpoint_identity: string }) =>
   `${s.channel}/${s.provider}/${s.endpoint_identity}`
@@ -68,7 +79,22 @@ const toRow = (e: IngestEnvelopeV1, requestId: string, receivedAt: Date): NewInb
   received_at: receivedAt
 })
 
-const toAnswer = (row: NewInboxRow, outcome: InsertOutcome): IngestAnswer => ({
+/**
+ * The database refused a row that passed validation: the input's fault (400), but also a gap in
+ * validation worth an error log line (no value, only the SQLSTATE).
+ */
+const refusedError = (reason: string) =>
+  new ValidationError({
+    message: `the database refused this envelope: ${reason}`,
+    issues: [{ path: "(envelope)", message: `refused by the database: ${reason}` }]
+  })
+
+const logRefused = (outcome: Refused) =>
+  Effect.logError("ingest: the database refused a row that passed validation").pipe(
+    Effect.annotateLogs({ reason: outcome.reason })
+  )
+
+const toAnswer = (row: NewInboxRow, outcome: StoredOutcome): IngestAnswer => ({
   status: "accepted",
   request_id: outcome.request_id,
   duplicate: outcome._tag === "Duplicate",
@@ -79,7 +105,7 @@ const toAnswer = (row: NewInboxRow, outcome: InsertOutcome): IngestAnswer => ({
 export const make = (options: Options = defaults) =>
   Effect.gen(function*() {
     const store = yield* InboxStore
-    const insertGrouped = yield* GroupCommit.make(store)
+    const insertGrouped = yield* GroupCommit.make(store, { ...GroupCommit.defaults, deadline: options.deadline })
     const router = yield* Router
     const nextId = yield* RequestIds.make
     const permits = yield* Effect.makeSemaphore(options.maxInflight)
@@ -118,6 +144,10 @@ export const make = (options: Options = defaults) =>
       const envelope = yield* Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e))
       const row = yield* newRow(envelope)
       const outcome = yield* admitted(insertGrouped(row)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
+      if (outcome._tag === "Refused") {
+        yield* logRefused(outcome)
+        return yield* refusedError(outcome.reason)
+      }
       return toAnswer(row, outcome)
     })
 
@@ -132,17 +162,24 @@ export const make = (options: Options = defaults) =>
       const checked = inputs.map((input) => Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e)))
       const valid = checked.flatMap((c) => (Either.isRight(c) ? [c.right] : []))
       const rows = yield* Effect.forEach(valid, newRow)
-      const outcomes = yield* admitted(store.insertMany(rows)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
+      const outcomes = yield* admitted(store.insertMany(rows)).pipe(
+        SqlFailure.within(options.deadline, () => new InboxUnavailable({ message: deadlineMessage })),
+        Effect.catchTag("InboxUnavailable", unavailable)
+      )
+      yield* Effect.forEach(outcomes, (o) => (o._tag === "Refused" ? logRefused(o) : Effect.void), { discard: true })
       let next = 0
       const results = checked.map((c, index): BatchItemResult => {
         if (Either.isLeft(c)) return { status: "rejected", index, error: c.left }
         const i = next++
-        return toAnswer(rows[i]!, outcomes[i]!)
+        const outcome = outcomes[i]!
+        return outcome._tag === "Refused"
+          ? { status: "rejected", index, error: refusedError(outcome.reason) }
+          : toAnswer(rows[i]!, outcome)
       })
       const answer: BatchAnswer = {
         accepted: outcomes.filter((o) => o._tag === "Inserted").length,
         duplicates: outcomes.filter((o) => o._tag === "Duplicate").length,
-        rejected: results.length - outcomes.length,
+        rejected: results.filter((r) => r.status === "rejected").length,
         results
       }
       return answer

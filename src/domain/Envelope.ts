@@ -3,35 +3,32 @@
  * Decoding is strict: unknown keys are rejected at every level (see `decodeOptions`).
  */
 import { Schema } from "effect"
+import { boundedString, jsonIssue, MAX_JSON_DEPTH, requiredString } from "./Text.js"
+import { Rfc3339Timestamp } from "./Timestamp.js"
+
+export { Rfc3339Timestamp } from "./Timestamp.js"
 
 /** An optional key: absent, or present with a value (never `undefined`, which JSON cannot carry). */
 export const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
-/** A required string: trimmed on decode, then it must not be empty. */
-export const RequiredString = Schema.Trim.pipe(
-  Schema.minLength(1, { message: () => "must not be empty (after trimming)" })
-)
+/**
+ * Byte limits of the envelope's identity strings. They make up the dedupe key, which lives in a B-tree
+ * index (Postgres refuses index entries over ~2.7 KB), so their sum stays far below that.
+ */
+export const MAX_ENDPOINT_IDENTITY_BYTES = 256
+export const MAX_IDENTITY_BYTES = 1024
 
-const Rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
+/** A required string: trimmed on decode, then it must not be empty, must be storable and at most 1 KiB. */
+export const RequiredString = requiredString(MAX_IDENTITY_BYTES)
 
-/** An RFC 3339 timestamp that carries its offset (`Z` or `±hh:mm`); naive timestamps are rejected. */
-export const Rfc3339Timestamp = Schema.String.pipe(
-  Schema.filter((s) =>
-    Rfc3339.test(s) && !Number.isNaN(Date.parse(s))
-      ? true
-      : `must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T10:00:00Z (got ${JSON.stringify(s.slice(0, 40))})`
-  ),
-  Schema.annotations({
-    identifier: "Rfc3339Timestamp",
-    description: "RFC 3339 timestamp with offset",
-    arbitrary: () => (fc) =>
-      fc.date({ min: new Date(0), max: new Date(4102444800000), noInvalidDate: true }).map((d) => d.toISOString())
-  })
-)
-
-export const Channel = Schema.Literal("telegram", "slack", "email", "discord", "api", "mcp", "sandbox")
+// One message naming the allowed values, instead of one issue per alternative echoing the bad value.
+export const Channel = Schema.Literal("telegram", "slack", "email", "discord", "api", "mcp", "sandbox").annotations({
+  message: () => ({ message: "must be one of telegram, slack, email, discord, api, mcp, sandbox", override: true })
+})
 export type Channel = typeof Channel.Type
-export const Provider = Schema.Literal("telegram", "slack", "gmail", "imap", "discord", "internal", "sandbox")
+export const Provider = Schema.Literal("telegram", "slack", "gmail", "imap", "discord", "internal", "sandbox").annotations({
+  message: () => ({ message: "must be one of telegram, slack, gmail, imap, discord, internal, sandbox", override: true })
+})
 export type Provider = typeof Provider.Type
 
 /** Which providers may carry which channel. */
@@ -48,7 +45,7 @@ export const providersByChannel: Readonly<Record<Channel, ReadonlyArray<Provider
 export const Source = Schema.Struct({
   channel: Channel,
   provider: Provider,
-  endpoint_identity: RequiredString
+  endpoint_identity: requiredString(MAX_ENDPOINT_IDENTITY_BYTES)
 }).pipe(
   Schema.filter((s) =>
     providersByChannel[s.channel].includes(s.provider)
@@ -65,7 +62,9 @@ export const Source = Schema.Struct({
 
 export const Event = Schema.Struct({
   external_event_id: optional(RequiredString),
-  external_thread_id: optional(Schema.NullOr(RequiredString)),
+  external_thread_id: optional(
+    Schema.NullOr(RequiredString).annotations({ message: () => ({ message: "must be a non-empty string or null", override: true }) })
+  ),
   observed_at: Rfc3339Timestamp
 }).annotations({ identifier: "Event" })
 
@@ -74,8 +73,8 @@ export const Sender = Schema.Struct({ identity: RequiredString }).annotations({ 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
 
 export const Attachment = Schema.Struct({
-  media_type: RequiredString,
-  storage_ref: RequiredString,
+  media_type: requiredString(255),
+  storage_ref: requiredString(2048),
   size_bytes: Schema.Int.pipe(Schema.nonNegative()),
   filename: optional(RequiredString),
   width: optional(PositiveInt),
@@ -94,28 +93,47 @@ export const MAX_ENVELOPE_BYTES = 1024 * 1024
  * A JSON object (from a JSON body, so its values are JSON values). Kept as received, not rebuilt key
  * by key, so unusual keys such as "__proto__" survive unchanged.
  */
-const JsonObject = Schema.declare(
-  (u: unknown): u is { readonly [key: string]: unknown } => typeof u === "object" && u !== null && !Array.isArray(u),
+const isJsonObject = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+// What a JSON body can carry: a JSON round trip turns -0 into 0, as the wire does.
+const jsonObjectArbitrary = () => (fc: typeof import("effect").FastCheck) =>
+  fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.parse(JSON.stringify(o)) as object)
+
+/** Every key and string storable, every number finite, nesting bounded (see Text.ts). */
+const storableJson = <A>(self: Schema.Schema<A>) =>
+  self.pipe(Schema.filter((o) => {
+    const issue = jsonIssue(o, MAX_JSON_DEPTH)
+    return issue === undefined ? true : { path: issue.path, message: issue.message }
+  }))
+
+/**
+ * A JSON object (from a JSON body, so its values are JSON values). Kept as received, not rebuilt key
+ * by key, so unusual keys such as "__proto__" survive unchanged.
+ */
+const JsonObject = storableJson(Schema.declare(isJsonObject, {
+  identifier: "JsonObject",
+  description: "a JSON object",
+  jsonSchema: { type: "object" },
+  arbitrary: jsonObjectArbitrary,
+  message: () => "must be a JSON object"
+}))
+
+/** A JSON object or null, in one check (one issue naming both, never the bad value echoed twice). */
+const NullableJsonObject = storableJson(Schema.declare(
+  (u: unknown): u is { readonly [key: string]: unknown } | null => u === null || isJsonObject(u),
   {
-    identifier: "JsonObject",
-    description: "a JSON object",
-    jsonSchema: { type: "object" },
-    // What a JSON body can carry: a JSON round trip turns -0 into 0, as the wire does.
-    arbitrary: () => (fc) =>
-      fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.parse(JSON.stringify(o)) as object),
-    message: () => "must be a JSON object"
+    identifier: "NullableJsonObject",
+    description: "a JSON object or null",
+    jsonSchema: { anyOf: [{ type: "object" }, { type: "null" }] },
+    arbitrary: () => (fc) => fc.option(jsonObjectArbitrary()(fc), { nil: null }),
+    message: () => "must be a JSON object or null"
   }
-)
+))
 
 export const Payload = Schema.Struct({
-  raw: Schema.NullOr(JsonObject),
-  normalized_text: Schema.String.pipe(
-    Schema.filter((s) =>
-      Buffer.byteLength(s, "utf8") <= MAX_NORMALIZED_TEXT_BYTES
-        ? true
-        : `must be at most ${MAX_NORMALIZED_TEXT_BYTES} bytes of UTF-8 (got ${Buffer.byteLength(s, "utf8")})`
-    )
-  ),
+  raw: NullableJsonObject,
+  normalized_text: boundedString(MAX_NORMALIZED_TEXT_BYTES),
   attachments: optional(
     Schema.Array(Attachment).pipe(
       Schema.maxItems(MAX_ATTACHMENTS, { message: () => `at most ${MAX_ATTACHMENTS} attachments are allowed` })
@@ -123,8 +141,12 @@ export const Payload = Schema.Struct({
   )
 }).annotations({ identifier: "Payload" })
 
-export const PolicyTier = Schema.Literal("default", "interactive", "high_priority")
-export const IngestionTier = Schema.Literal("full", "metadata")
+export const PolicyTier = Schema.Literal("default", "interactive", "high_priority").annotations({
+  message: () => ({ message: "must be one of default, interactive, high_priority", override: true })
+})
+export const IngestionTier = Schema.Literal("full", "metadata").annotations({
+  message: () => ({ message: "must be full or metadata", override: true })
+})
 
 export const Control = Schema.Struct({
   idempotency_key: optional(RequiredString),
@@ -134,7 +156,7 @@ export const Control = Schema.Struct({
 }).annotations({ identifier: "Control" })
 
 export const IngestEnvelopeV1 = Schema.Struct({
-  schema_version: Schema.Literal("ingest.v1"),
+  schema_version: Schema.Literal("ingest.v1").annotations({ message: () => "must be \"ingest.v1\"" }),
   source: Source,
   event: Event,
   sender: Sender,

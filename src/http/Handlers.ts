@@ -49,6 +49,8 @@ export const OpsHandlersLive = HttpApiBuilder.group(HubApi, "ops", (handlers) =>
       .handle("health", () => Effect.succeed({ status: "ok" as const }))
       .handle("ready", () =>
         sql<{ readonly id: number | null }>`SELECT max(migration_id) AS id FROM effect_sql_migrations`.pipe(
+          // Disconnected: a query stuck on a frozen connection must not hold the answer past 2 s.
+          Effect.disconnect,
           Effect.timeout("2 seconds"),
           Effect.mapError(() => notReady("database unreachable")),
           Effect.filterOrFail(

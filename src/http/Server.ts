@@ -11,10 +11,11 @@ import * as RpcServerLive from "../rpc/Server.js"
 import { ConnectorsHandlersLive } from "../stats/Handlers.js"
 import { HubApi } from "./Api.js"
 import { HttpAuthLive } from "./Auth.js"
+import * as Failures from "./Failures.js"
 import { HandlersLive } from "./Handlers.js"
 
 /**
- * 429/503 always carry Retry-After. A 413 for a declared Content-Length closes the connection, so the
+ * Every failure ends in a JSON answer (Failures.catchAll). 429/503 always carry Retry-After. A 413 for a declared Content-Length closes the connection, so the
  * body is never read; a chunked body that grew past the limit is drained by Node instead, so the
  * client reliably sees the 413 rather than a reset.
  */
@@ -36,7 +37,7 @@ const withResponseRules = (request: HttpServerRequest.HttpServerRequest, respons
 const ResponseRules = HttpLayerRouter.middleware(
   (effect) =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.map(effect, (response) => withResponseRules(request, response))),
+      Effect.map(Failures.catchAll(request, effect), (response) => withResponseRules(request, response))),
   { global: true }
 )
 

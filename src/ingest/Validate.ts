@@ -5,18 +5,38 @@ import { type Issue, ValidationError } from "../domain/Errors.js"
 
 const decode = Schema.decodeUnknownEither(IngestEnvelopeV1)
 
+/** Error answers echo untrusted keys and values: each is cut short, and so is the list. */
+export const MAX_ISSUES = 20
+const MAX_KEY_CHARS = 64
+const MAX_PATH_CHARS = 400
+const MAX_MESSAGE_CHARS = 300
+
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s)
+
 const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>(
-    (acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`,
-    ""
+  cut(
+    path.reduce<string>((acc, key) => {
+      if (typeof key === "number") return `${acc}[${key}]`
+      const name = cut(String(key), MAX_KEY_CHARS)
+      return acc === "" ? name : `${acc}.${name}`
+    }, ""),
+    MAX_PATH_CHARS
   ) || "(root)"
 
-/** Flattens a ParseError into `{path, message}` issues; an excess key reads "is not allowed". */
-export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({
+/**
+ * Flattens a ParseError into `{path, message}` issues (at most MAX_ISSUES, then one that counts the
+ * rest); an excess key reads "is not allowed".
+ */
+export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
+  const all = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const shown = all.slice(0, MAX_ISSUES).map((i) => ({
     path: formatPath(i.path),
-    message: i._tag === "Unexpected" ? "is not allowed (unknown key)" : i.message
+    message: i._tag === "Unexpected" ? "is not allowed (unknown key)" : cut(i.message, MAX_MESSAGE_CHARS)
   }))
+  return all.length > MAX_ISSUES
+    ? [...shown, { path: "(more)", message: `${all.length - MAX_ISSUES} more issues not shown` }]
+    : shown
+}
 
 export const toValidationError = (issues: ReadonlyArray<Issue>, prefix = "invalid ingest.v1 envelope"): ValidationError =>
   new ValidationError({

@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Schedule } from "effect"
+import { Clock, Context, Effect, Layer, Schedule } from "effect"
 import * as Migrations from "../../layers/Database/Migrations.js"
 import { sample } from "../support/Fixtures.js"
 import { field, postJson, request } from "../support/Http.js"
@@ -60,5 +60,41 @@ layer(HubLive, { excludeTestServices: true, timeout: 120_000 })("database outage
       assert.strictEqual(res.headers.get("retry-after"), "2")
       yield* proxy.restore
       yield* eventually(postJson(`${hub.url}/api/ingest`, hub.token, sample("stall-1")), (r) => r.status === 202)
+    }))
+
+  // The promised bounds (5 s per stored submission, 2 s for /ready) plus a margin for a loaded machine:
+  // before the fix a frozen database held ingest 16 s and /ready 7 s.
+  it.effect("a frozen database: every queued submission and /ready answer 503 within their bounds", () =>
+    Effect.gen(function*() {
+      const hub = yield* TestHub.TestHub
+      const proxy = yield* Proxy
+      // Warm the pool, so the freeze catches open connections mid-conversation.
+      yield* Effect.forEach(Array.from({ length: 16 }, (_, i) => i), (i) =>
+        postJson(`${hub.url}/api/ingest`, hub.token, sample(`warm-${i}`)), { concurrency: "unbounded" })
+      yield* proxy.freeze
+      const timed = <A>(effect: Effect.Effect<A>) =>
+        Effect.gen(function*() {
+          const start = yield* Clock.currentTimeMillis
+          const a = yield* effect
+          return [a, (yield* Clock.currentTimeMillis) - start] as const
+        })
+      // More submissions than group-commit writers, so some wait in the queue behind stuck inserts.
+      const [answers, ready] = yield* Effect.all([
+        Effect.forEach(
+          Array.from({ length: 24 }, (_, i) => i),
+          (i) => timed(postJson(`${hub.url}/api/ingest`, hub.token, sample(`frozen-${i}`))),
+          { concurrency: "unbounded" }
+        ),
+        timed(request(`${hub.url}/ready`))
+      ], { concurrency: "unbounded" })
+      for (const [res, ms] of answers) {
+        assert.strictEqual(res.status, 503)
+        assert.strictEqual(field(res.body, "_tag"), "Unavailable")
+        assert.isBelow(ms, 5_000 + 3_000, "ingest answered within its 5 s bound")
+      }
+      assert.strictEqual(ready[0].status, 503)
+      assert.isBelow(ready[1], 2_000 + 3_000, "/ready answered within its 2 s bound")
+      yield* proxy.restore
+      yield* eventually(postJson(`${hub.url}/api/ingest`, hub.token, sample("frozen-0")), (r) => r.status === 202)
     }))
 })

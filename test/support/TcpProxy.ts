@@ -1,7 +1,8 @@
 /**
  * A TCP proxy between the hub and its database, so a test can take the database away and bring it
  * back: `cut()` drops every connection and refuses new ones, `stall()` accepts but never answers,
- * `restore()` forwards again.
+ * `freeze()` keeps every open connection open but stops moving bytes (and stalls new ones), `restore()`
+ * forwards again (dropping frozen connections).
  */
 import { Effect } from "effect"
 import * as Net from "node:net"
@@ -10,14 +11,16 @@ export interface TcpProxy {
   readonly port: number
   readonly cut: Effect.Effect<void>
   readonly stall: Effect.Effect<void>
+  readonly freeze: Effect.Effect<void>
   readonly restore: Effect.Effect<void>
 }
 
 export const make = (target: { readonly host: string; readonly port: number }) =>
   Effect.acquireRelease(
     Effect.async<{ proxy: TcpProxy; server: Net.Server; sockets: Set<Net.Socket> }>((resume) => {
-      let mode: "forward" | "cut" | "stall" = "forward"
+      let mode: "forward" | "cut" | "stall" | "frozen" = "forward"
       const sockets = new Set<Net.Socket>()
+      const pairs = new Set<readonly [Net.Socket, Net.Socket]>()
       const track = (s: Net.Socket) => {
         sockets.add(s)
         s.on("close", () => sockets.delete(s))
@@ -26,10 +29,13 @@ export const make = (target: { readonly host: string; readonly port: number }) =
       const server = Net.createServer((client) => {
         track(client)
         if (mode === "cut") return client.destroy()
-        if (mode === "stall") return
+        if (mode === "stall" || mode === "frozen") return
         const upstream = Net.connect(target.port, target.host)
         track(upstream)
         client.pipe(upstream).pipe(client)
+        const pair = [client, upstream] as const
+        pairs.add(pair)
+        client.on("close", () => pairs.delete(pair))
         client.on("close", () => upstream.destroy())
         upstream.on("close", () => client.destroy())
       })
@@ -50,7 +56,17 @@ export const make = (target: { readonly host: string; readonly port: number }) =
               mode = "stall"
               dropAll()
             }),
+            freeze: Effect.sync(() => {
+              mode = "frozen"
+              pairs.forEach(([client, upstream]) => {
+                client.unpipe(upstream)
+                upstream.unpipe(client)
+                client.pause()
+                upstream.pause()
+              })
+            }),
             restore: Effect.sync(() => {
+              if (mode === "frozen") dropAll()
               mode = "forward"
             })
           }
