@@ -42,6 +42,15 @@ const shuttingDown = HttpServerResponse.unsafeJson(
   { status: 503 }
 )
 
+/** A 4xx the platform answered without a body (an unknown route, most often): say what was wrong. */
+const clientError = (request: HttpServerRequest.HttpServerRequest, status: number) =>
+  HttpServerResponse.unsafeJson(
+    status === 404
+      ? { _tag: "NotFound", message: `no route for ${routeOf(request)}` }
+      : { _tag: "BadRequest", message: `the request was refused (HTTP ${status})` },
+    { status }
+  )
+
 const countServerError = (status: number) =>
   Metric.increment(Metric.tagged(serverErrors, "status", String(status)))
 
@@ -55,7 +64,7 @@ const logged = (request: HttpServerRequest.HttpServerRequest, cause: string, res
 /** The response for a failed route: the platform's own for client errors, a JSON 5xx otherwise. */
 const fromCause = (request: HttpServerRequest.HttpServerRequest, cause: Cause.Cause<unknown>) =>
   Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) => {
-    if (response.status < 500) return Effect.succeed(response)
+    if (response.status < 500) return Effect.succeed(response.body._tag === "Empty" ? clientError(request, response.status) : response)
     if (Cause.isInterruptedOnly(cause)) return Effect.as(countServerError(503), shuttingDown)
     if (response.body._tag !== "Empty") return logged(request, summary(cause), response)
     return logged(request, summary(cause), internalError)

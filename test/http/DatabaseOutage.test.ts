@@ -1,23 +1,11 @@
 import { assert, layer } from "@effect/vitest"
-import { Clock, Context, Effect, Layer, Schedule } from "effect"
-import * as Migrations from "../../layers/Database/Migrations.js"
+import { Clock, Effect, Schedule } from "effect"
 import { sample } from "../support/Fixtures.js"
 import { field, postJson, request } from "../support/Http.js"
-import * as TcpProxy from "../support/TcpProxy.js"
-import * as TestDatabase from "../support/TestDatabase.js"
+import * as ProxyHub from "../support/ProxyHub.js"
 import * as TestHub from "../support/TestHub.js"
 
-class Proxy extends Context.Tag("test/Proxy")<Proxy, TcpProxy.TcpProxy>() {}
-class Target extends Context.Tag("test/Target")<Target, TestDatabase.Target>() {}
-
-const ProxyLive = Layer.scoped(Proxy, Effect.flatMap(Target, TcpProxy.make)).pipe(
-  Layer.provideMerge(Layer.scoped(Target, TestDatabase.freshTarget))
-)
-const DatabaseThroughProxy = Layer.provideMerge(
-  Migrations.layer,
-  Layer.unwrapEffect(Effect.map(Effect.all([Target, Proxy]), ([target, proxy]) => TestDatabase.servicesFor(target, proxy.port)))
-)
-const HubLive = TestHub.layerWith(DatabaseThroughProxy).pipe(Layer.provideMerge(ProxyLive))
+const HubLive = ProxyHub.layer()
 
 /** Retries the request until it answers `status` (the hub recovers on its own; the test only waits). */
 const eventually = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean) =>
@@ -30,7 +18,7 @@ layer(HubLive, { excludeTestServices: true, timeout: 120_000 })("database outage
   it.effect("answers 503 with Retry-After while the database is gone, never hangs, and recovers by itself", () =>
     Effect.gen(function*() {
       const hub = yield* TestHub.TestHub
-      const proxy = yield* Proxy
+      const proxy = yield* ProxyHub.Proxy
       const ingest = (id: string) => postJson(`${hub.url}/api/ingest`, hub.token, sample(id))
       assert.strictEqual((yield* ingest("outage-0")).status, 202)
 
@@ -53,7 +41,7 @@ layer(HubLive, { excludeTestServices: true, timeout: 120_000 })("database outage
   it.effect("a database that stops answering gives 503 after the query timeout instead of a hang", () =>
     Effect.gen(function*() {
       const hub = yield* TestHub.TestHub
-      const proxy = yield* Proxy
+      const proxy = yield* ProxyHub.Proxy
       yield* proxy.stall
       const res = yield* postJson(`${hub.url}/api/ingest`, hub.token, sample("stall-1"))
       assert.strictEqual(res.status, 503)
@@ -67,7 +55,7 @@ layer(HubLive, { excludeTestServices: true, timeout: 120_000 })("database outage
   it.effect("a frozen database: every queued submission and /ready answer 503 within their bounds", () =>
     Effect.gen(function*() {
       const hub = yield* TestHub.TestHub
-      const proxy = yield* Proxy
+      const proxy = yield* ProxyHub.Proxy
       // Warm the pool, so the freeze catches open connections mid-conversation.
       yield* Effect.forEach(Array.from({ length: 16 }, (_, i) => i), (i) =>
         postJson(`${hub.url}/api/ingest`, hub.token, sample(`warm-${i}`)), { concurrency: "unbounded" })
