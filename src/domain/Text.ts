@@ -59,10 +59,11 @@ export interface JsonIssue {
  * storable, a non-finite number, or nesting deeper than `maxDepth`. Iterative, so a hostile depth cannot
  * exhaust the stack.
  */
-export const jsonIssue = (value: unknown, maxDepth: number = MAX_JSON_DEPTH): JsonIssue | undefined => {
+export const jsonIssue = (value: unknown, maxDepth: number = MAX_JSON_DEPTH, depthOnly = false): JsonIssue | undefined => {
   const stack: Array<{ readonly value: unknown; readonly path: ReadonlyArray<string | number> }> = [{ value, path: [] }]
   while (stack.length > 0) {
     const { path, value: v } = stack.pop()!
+    if (depthOnly && (typeof v !== "object" || v === null)) continue
     if (typeof v === "string") {
       const why = unstorable(v)
       if (why !== undefined) return { path, message: why }
@@ -78,7 +79,7 @@ export const jsonIssue = (value: unknown, maxDepth: number = MAX_JSON_DEPTH): Js
         const keys = Object.keys(v)
         for (let i = keys.length - 1; i >= 0; i--) {
           const key = keys[i]!
-          const why = unstorable(key)
+          const why = depthOnly ? undefined : unstorable(key)
           if (why !== undefined) return { path: [...path, key], message: `key ${why}` }
           stack.push({ value: (v as Record<string, unknown>)[key], path: [...path, key] })
         }
@@ -87,6 +88,16 @@ export const jsonIssue = (value: unknown, maxDepth: number = MAX_JSON_DEPTH): Js
   }
   return undefined
 }
+
+/**
+ * Deepest nesting accepted anywhere in a request body: raw payloads may nest MAX_JSON_DEPTH levels inside
+ * the envelope's own few. Checked before schema decoding, whose error messages would print the value.
+ */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 8
+
+/** The first place where a parsed body nests deeper than `maxDepth`, if any (iterative). */
+export const depthIssue = (value: unknown, maxDepth: number = MAX_BODY_DEPTH): JsonIssue | undefined =>
+  jsonIssue(value, maxDepth, true)
 
 /** Short, printable form of an untrusted value for an error message: never the whole value. */
 export const excerpt = (s: string, max = 40): string => {

@@ -70,9 +70,11 @@ const fromCause = (request: HttpServerRequest.HttpServerRequest, cause: Cause.Ca
     return logged(request, summary(cause), internalError)
   })
 
-/** A route answered a 5xx with an empty body (e.g. a framework default): give it a JSON body. */
+/** A route answered an error with an empty body (e.g. a framework default): give it a JSON body. */
 const emptyServerError = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
-  response.status >= 500 && response.body._tag === "Empty"
+  response.status >= 400 && response.status < 500 && response.body._tag === "Empty"
+    ? Effect.succeed(clientError(request, response.status))
+    : response.status >= 500 && response.body._tag === "Empty"
     ? logged(request, `empty ${response.status} answer`, response.status === 503 ? shuttingDown : internalError)
     : response.status >= 500
     ? Effect.as(countServerError(response.status), response)

@@ -2,6 +2,7 @@
 import { Either, ParseResult, Schema } from "effect"
 import { decodeOptions, IngestEnvelopeV1 } from "../domain/Envelope.js"
 import { type Issue, ValidationError } from "../domain/Errors.js"
+import { depthIssue } from "../domain/Text.js"
 
 const decode = Schema.decodeUnknownEither(IngestEnvelopeV1)
 
@@ -38,7 +39,9 @@ export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
     : shown
 }
 
-export const toValidationError = (issues: ReadonlyArray<Issue>, prefix = "invalid ingest.v1 envelope"): ValidationError =>
+const ENVELOPE = "invalid ingest.v1 envelope"
+
+export const toValidationError = (issues: ReadonlyArray<Issue>, prefix = ENVELOPE): ValidationError =>
   new ValidationError({
     message: `${prefix}: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join("; ")}${
       issues.length > 5 ? `; and ${issues.length - 5} more` : ""
@@ -46,5 +49,13 @@ export const toValidationError = (issues: ReadonlyArray<Issue>, prefix = "invali
     issues
   })
 
-export const validateEnvelope = (input: unknown): Either.Either<IngestEnvelopeV1, ValidationError> =>
-  Either.mapLeft(decode(input, decodeOptions), (e) => toValidationError(issuesOf(e)))
+/** A body nested too deep to decode safely, as a ValidationError naming where (before any schema runs). */
+export const tooDeep = (input: unknown, prefix: string): ValidationError | undefined => {
+  const deep = depthIssue(input)
+  return deep === undefined ? undefined : toValidationError([{ path: formatPath(deep.path), message: deep.message }], prefix)
+}
+
+export const validateEnvelope = (input: unknown): Either.Either<IngestEnvelopeV1, ValidationError> => {
+  const deep = tooDeep(input, ENVELOPE)
+  return deep !== undefined ? Either.left(deep) : Either.mapLeft(decode(input, decodeOptions), (e) => toValidationError(issuesOf(e)))
+}

@@ -29,6 +29,13 @@ describe("HTTP catch-all", () => {
       assert.strictEqual((yield* count("500")) - before, 1)
     }))
 
+  it.effect("an empty 4xx answer gets a JSON body saying what was wrong", () =>
+    Effect.gen(function*() {
+      const response = yield* Failures.catchAll(request, Effect.succeed(HttpServerResponse.empty({ status: 404 })))
+      assert.strictEqual(response.status, 404)
+      assert.include(String((yield* bodyOf(response))["message"]), "/api/ingest")
+    }))
+
   it.effect("an empty 5xx answer from a route gets a JSON body", () =>
     Effect.gen(function*() {
       const response = yield* Failures.catchAll(request, Effect.succeed(HttpServerResponse.empty({ status: 500 })))
