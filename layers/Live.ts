@@ -70,6 +70,8 @@ export const hubLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<Dat
   ).pipe(
     Layer.provideMerge(HttpHub.serve(HttpHub.Routes, { host: config.host, port: config.port })),
     Layer.provide(appLayer(config, database)),
+    // hosted connectors' settings are checked first: a bad one fails the start before the database and the port
+    Layer.provide(HostedConnectors.HostedConfigLive),
     // No trace exporter is configured, so spans would only cost time on every request and query.
     Layer.provide(Layer.setTracerEnabled(false))
   )

@@ -1,9 +1,14 @@
 /**
- * A connector's settings (DESIGN.md §8, the operations runbook), read once when the layer is built so a
- * missing or bad variable fails at start with one line naming it. When the hub hosts several
- * connectors, each reads `<TYPE>_<NAME>` first and falls back to `<NAME>` (see `providerFor`).
+ * A connector's settings (DESIGN.md §8, the operations runbook), read once before the connector starts
+ * so every missing or bad variable is reported at once, one line each, naming the variable.
+ *
+ * Naming: a connector process reads `CONNECTOR_<NAME>`. A connector hosted by the hub reads
+ * `<TYPE>_CONNECTOR_<NAME>` first and `CONNECTOR_<NAME>` as the fallback; when the hub hosts several
+ * connectors, the variables that belong to one instance (`OWN_SETTINGS`: its checkpoint and dead-letter
+ * files, webhook URL, provider, channel) must carry the prefix, and an unprefixed one is refused as
+ * ambiguous. A prefixed variable that is set but invalid is an error, never a reason to fall back.
  */
-import { Config, ConfigProvider, Context, Duration, Effect, Layer, type Option, Redacted } from "effect"
+import { Config, ConfigError, Context, Duration, Either, Option, Redacted, Schema } from "effect"
 
 export interface ConnectorConfigShape {
   /** The endpoint this instance serves: bot username, mailbox, … (CONNECTOR_ENDPOINT_IDENTITY). */
@@ -28,39 +33,178 @@ export interface ConnectorConfigShape {
   readonly shutdownGrace: Duration.Duration
 }
 
-const positiveSeconds = (name: string, fallback: number) =>
-  Config.number(name).pipe(
-    Config.validate({ message: `${name} must be a number of seconds > 0`, validation: (s) => s > 0 }),
-    Config.withDefault(fallback),
-    Config.map((s) => Duration.millis(Math.round(s * 1000)))
-  )
+/** Which connector the settings are for, and where it runs. */
+export interface ConnectorScope {
+  /** The registered type, e.g. "telegram"; its upper case is the hosted prefix (TELEGRAM_). */
+  readonly connectorType: string
+  /** The channel it submits; CONNECTOR_CHANNEL must equal it when set. */
+  readonly channel: string
+  /** The provider it submits; CONNECTOR_PROVIDER must equal it when set. */
+  readonly provider: string
+  /** Every type the hub hosts, this one included; empty for a connector process. */
+  readonly hostedWith: ReadonlyArray<string>
+}
+
+/** Settings of one instance: with several hosted connectors only `<TYPE>_CONNECTOR_<NAME>` is read. */
+export const OWN_SETTINGS = [
+  "CONNECTOR_CURSOR_PATH",
+  "CONNECTOR_DEAD_LETTER_PATH",
+  "CONNECTOR_WEBHOOK_URL",
+  "CONNECTOR_PROVIDER",
+  "CONNECTOR_CHANNEL"
+] as const
+
+/** The connector settings are missing or invalid; `problems` has one line per variable. */
+export class ConnectorConfigInvalid extends Schema.TaggedError<ConnectorConfigInvalid>()("ConnectorConfigInvalid", {
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    const n = this.problems.length
+    return [`connector configuration is invalid (${n} problem${n === 1 ? "" : "s"}):`, ...this.problems.map((p) => `  ${p}`)]
+      .join("\n")
+  }
+}
+
+const prefixed = (connectorType: string, name: string) => `${connectorType.toUpperCase()}_${name}`
+
+/** The variables `name` is read from for `scope`, in order. */
+export const candidates = (scope: ConnectorScope, name: string): ReadonlyArray<string> => {
+  if (scope.hostedWith.length === 0) return [name]
+  const own = (OWN_SETTINGS as ReadonlyArray<string>).includes(name)
+  return own && scope.hostedWith.length > 1 ? [prefixed(scope.connectorType, name)] : [prefixed(scope.connectorType, name), name]
+}
+
+interface Found {
+  readonly name: string
+  readonly value: string
+}
+
+type Parse<A> = (found: Found) => Either.Either<A, ConfigError.ConfigError>
+
+const invalid = (message: string) => ConfigError.InvalidData([], message)
+
+/** The first of `names` that is set. */
+const lookup = (names: ReadonlyArray<string>): Config.Config<Option.Option<Found>> =>
+  Config.all(names.map((name) =>
+    Config.option(Config.string(name)).pipe(Config.map(Option.map((value): Found => ({ name, value }))))
+  )).pipe(Config.map(Option.firstSomeOf))
+
+const label = (names: ReadonlyArray<string>) =>
+  names.length === 1 ? names[0]! : `${names[0]} (or ${names.slice(1).join(" or ")})`
+
+const required = <A>(names: ReadonlyArray<string>, parse: Parse<A>): Config.Config<A> =>
+  Config.mapOrFail(lookup(names), Option.match({
+    onNone: () => Either.left(ConfigError.MissingData([], `${label(names)} is missing`)),
+    onSome: parse
+  }))
+
+const optional = <A>(names: ReadonlyArray<string>, parse: Parse<A>): Config.Config<Option.Option<A>> =>
+  Config.mapOrFail(lookup(names), Option.match({
+    onNone: () => Either.right(Option.none<A>()),
+    onSome: (found) => Either.map(parse(found), Option.some)
+  }))
+
+const withDefault = <A>(names: ReadonlyArray<string>, parse: Parse<A>, fallback: A): Config.Config<A> =>
+  optional(names, parse).pipe(Config.map(Option.getOrElse(() => fallback)))
+
+const text: Parse<string> = ({ name, value }) =>
+  value.trim() === "" ? Either.left(invalid(`${name} is set but empty`)) : Either.right(value.trim())
+
+const number = (what: string, valid: (n: number) => boolean): Parse<number> => ({ name, value }) => {
+  const n = value.trim() === "" ? Number.NaN : Number(value)
+  return Number.isFinite(n) && valid(n) ? Either.right(n) : Either.left(invalid(`${name} must be ${what} (got "${value}")`))
+}
+
+const seconds: Parse<Duration.Duration> = (found) =>
+  Either.map(number("a number of seconds > 0", (s) => s > 0)(found), (s) => Duration.millis(Math.round(s * 1000)))
+
+const TRUE = ["true", "yes", "on", "1"]
+const FALSE = ["false", "no", "off", "0"]
+const boolean: Parse<boolean> = ({ name, value }) => {
+  const v = value.trim().toLowerCase()
+  if (TRUE.includes(v)) return Either.right(true)
+  if (FALSE.includes(v)) return Either.right(false)
+  return Either.left(invalid(`${name} must be true or false (got "${value}")`))
+}
+
+const url: Parse<string> = (found) =>
+  Either.flatMap(text(found), (value) =>
+    URL.canParse(value) ? Either.right(value) : Either.left(invalid(`${found.name} must be an absolute URL (got "${value}")`)))
+
+/** CONNECTOR_PROVIDER / CONNECTOR_CHANNEL (runbook): optional, but when set they must be what this connector submits. */
+const expected = (scope: ConnectorScope, what: "provider" | "channel", wanted: string): Parse<string> => ({ name, value }) =>
+  value.trim() === wanted
+    ? Either.right(wanted)
+    : Either.left(invalid(`${name} is "${value}", but the ${scope.connectorType} connector's ${what} is "${wanted}"`))
 
 /** CONNECTOR_HEARTBEAT_INTERVAL_S, clamped to DESIGN.md §5.4's 30–300 s. */
 export const clampHeartbeatSeconds = (s: number): number => Math.min(300, Math.max(30, s))
 
-export const ConnectorConfigFromEnv: Config.Config<ConnectorConfigShape> = Config.all({
-  endpointIdentity: Config.nonEmptyString("CONNECTOR_ENDPOINT_IDENTITY"),
-  cursorPath: Config.nonEmptyString("CONNECTOR_CURSOR_PATH"),
-  deadLetterPath: Config.option(Config.nonEmptyString("CONNECTOR_DEAD_LETTER_PATH")),
-  pollInterval: positiveSeconds("CONNECTOR_POLL_INTERVAL_S", 1),
-  maxInflight: Config.integer("CONNECTOR_MAX_INFLIGHT").pipe(
-    Config.validate({ message: "CONNECTOR_MAX_INFLIGHT must be 1 to 500", validation: (n) => n >= 1 && n <= 500 }),
-    Config.withDefault(8)
-  ),
-  webhookUrl: Config.option(Config.nonEmptyString("CONNECTOR_WEBHOOK_URL")),
-  blobStoreDir: Config.nonEmptyString("CONNECTOR_BLOB_STORE_DIR").pipe(Config.withDefault(".blobs")),
-  heartbeatInterval: Config.number("CONNECTOR_HEARTBEAT_INTERVAL_S").pipe(
-    Config.withDefault(120),
-    Config.map((s) => Duration.seconds(clampHeartbeatSeconds(s)))
-  ),
-  heartbeatEnabled: Config.boolean("CONNECTOR_HEARTBEAT_ENABLED").pipe(Config.withDefault(true)),
-  shutdownGrace: positiveSeconds("CONNECTOR_SHUTDOWN_GRACE_S", 30)
-}).pipe(
-  Config.map(({ deadLetterPath, ...rest }) => ({
-    ...rest,
-    deadLetterPath: deadLetterPath._tag === "Some" ? deadLetterPath.value : `${rest.cursorPath}.dead-letter.ndjson`
-  }))
-)
+/** Every CONNECTOR_* setting of one connector, named as `scope` says. */
+export const connectorConfig = (scope: ConnectorScope): Config.Config<ConnectorConfigShape> => {
+  const names = (name: string) => candidates(scope, name)
+  return Config.all({
+    endpointIdentity: required(names("CONNECTOR_ENDPOINT_IDENTITY"), text),
+    cursorPath: required(names("CONNECTOR_CURSOR_PATH"), text),
+    deadLetterPath: optional(names("CONNECTOR_DEAD_LETTER_PATH"), text),
+    pollInterval: withDefault(names("CONNECTOR_POLL_INTERVAL_S"), seconds, Duration.seconds(1)),
+    maxInflight: withDefault(
+      names("CONNECTOR_MAX_INFLIGHT"),
+      number("an integer from 1 to 500", (n) => Number.isInteger(n) && n >= 1 && n <= 500),
+      8
+    ),
+    webhookUrl: optional(names("CONNECTOR_WEBHOOK_URL"), url),
+    blobStoreDir: withDefault(names("CONNECTOR_BLOB_STORE_DIR"), text, ".blobs"),
+    heartbeatSeconds: withDefault(names("CONNECTOR_HEARTBEAT_INTERVAL_S"), number("a number of seconds", () => true), 120),
+    heartbeatEnabled: withDefault(names("CONNECTOR_HEARTBEAT_ENABLED"), boolean, true),
+    shutdownGrace: withDefault(names("CONNECTOR_SHUTDOWN_GRACE_S"), seconds, Duration.seconds(30)),
+    provider: optional(names("CONNECTOR_PROVIDER"), expected(scope, "provider", scope.provider)),
+    channel: optional(names("CONNECTOR_CHANNEL"), expected(scope, "channel", scope.channel))
+  }).pipe(
+    Config.map(({ channel: _channel, deadLetterPath, heartbeatSeconds, provider: _provider, ...rest }) => ({
+      ...rest,
+      heartbeatInterval: Duration.seconds(clampHeartbeatSeconds(heartbeatSeconds)),
+      deadLetterPath: Option.getOrElse(deadLetterPath, () => `${rest.cursorPath}.dead-letter.ndjson`)
+    }))
+  )
+}
+
+/**
+ * With several hosted connectors, an unprefixed instance setting cannot say whose it is: each one set
+ * is a problem naming the prefixed variables to use instead.
+ */
+export const unambiguous = (hosted: ReadonlyArray<string>): Config.Config<void> =>
+  hosted.length < 2 ? Config.succeed(undefined) : Config.all(OWN_SETTINGS.map((name) =>
+    Config.mapOrFail(lookup([name]), Option.match({
+      onNone: () => Either.right(undefined),
+      onSome: () =>
+        Either.left(invalid(
+          `${name} is ambiguous when the hub runs several connectors (${hosted.join(", ")}): set ` +
+            `${hosted.map((t) => prefixed(t, name)).join(", ")} instead`
+        ))
+    }))
+  )).pipe(Config.map(() => undefined))
+
+/** One line per failed variable, in reading order, each naming it. */
+export const problemsOf = (error: ConfigError.ConfigError): ReadonlyArray<string> => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return [...new Set([...problemsOf(error.left), ...problemsOf(error.right)])]
+    case "MissingData": {
+      const name = error.path.join("_")
+      return [name === "" ? error.message : `${name} is missing`]
+    }
+    case "InvalidData":
+    case "SourceUnavailable":
+    case "Unsupported": {
+      const name = error.path.join("_")
+      return [name === "" || error.message.startsWith(name) ? error.message : `${name}: ${error.message}`]
+    }
+  }
+}
+
+export const toInvalid = (error: ConfigError.ConfigError) => new ConnectorConfigInvalid({ problems: problemsOf(error) })
 
 /** Where a connector process finds the hub (required unless the hub hosts the connector). */
 export const SwitchboardUrlConfig = Config.nonEmptyString("SWITCHBOARD_URL")
@@ -75,11 +219,16 @@ export const SwitchboardTokenConfig = secret("SWITCHBOARD_API_TOKEN")
 /** The Telegram bot token (telegram connector only). */
 export const TelegramTokenConfig = secret("BUTLER_TELEGRAM_TOKEN")
 
-/** Settings of one hosted connector: `<TYPE>_NAME` wins over `NAME` (e.g. SANDBOX_CONNECTOR_CURSOR_PATH). */
-export const providerFor = (connectorType: string, base: ConfigProvider.ConfigProvider): ConfigProvider.ConfigProvider =>
-  base.pipe(ConfigProvider.nested(connectorType.toUpperCase()), ConfigProvider.orElse(() => base))
+export class ConnectorConfig extends Context.Tag("switchboard/ConnectorConfig")<ConnectorConfig, ConnectorConfigShape>() {}
 
-export class ConnectorConfig extends Context.Tag("switchboard/ConnectorConfig")<ConnectorConfig, ConnectorConfigShape>() {
-  /** Read from the process environment. */
-  static readonly layer = Layer.effect(ConnectorConfig, Effect.map(ConnectorConfigFromEnv, (c) => ConnectorConfig.of(c)))
+/** One hosted connector and its checked settings. */
+export interface HostedConnector {
+  readonly connectorType: string
+  readonly config: ConnectorConfigShape
 }
+
+/** The connectors the hub runs (SWITCHBOARD_CONNECTORS), checked before the hub listens. */
+export class HostedConnectors extends Context.Tag("switchboard/HostedConnectors")<
+  HostedConnectors,
+  ReadonlyArray<HostedConnector>
+>() {}

@@ -1,7 +1,9 @@
 /**
  * The checkpoint as a JSON file holding the cursor verbatim (Telegram: `{"last_update_id": 42}`).
  * A save writes a temp file beside it, fsyncs it, renames it over the old one and fsyncs the
- * directory, so a crash at any point leaves the old or the new checkpoint, never a torn one.
+ * directory, so a crash at any point leaves the old or the new checkpoint, never a torn one. The file
+ * and its temp file are created 0600 and a directory the store creates 0700: a cursor is nobody else's
+ * business (existing directories keep their mode).
  */
 import { FileSystem, Path } from "@effect/platform"
 import { DateTime, Effect, Either, Layer, Option, Random, Schema } from "effect"
@@ -9,6 +11,11 @@ import { type Checkpoint, CheckpointSaveFailed, CheckpointStore } from "../../se
 import { Cursor } from "../../services/SourceConnector.js"
 
 const decodeFile = Schema.decodeUnknownEither(Schema.parseJson(Cursor))
+
+/** Mode of the checkpoint and its temp files. */
+export const FILE_MODE = 0o600
+/** Mode of the directories the store creates. */
+export const DIRECTORY_MODE = 0o700
 
 export const make = (file: string) =>
   Effect.gen(function*() {
@@ -23,12 +30,18 @@ export const make = (file: string) =>
         Effect.as(Option.none<Checkpoint>())
       )
 
+    /** The first start: not a fault, so not an error. */
+    const firstStart = Effect.logInfo(`no checkpoint yet, starting from the beginning (${location})`).pipe(
+      Effect.annotateLogs({ checkpoint: location }),
+      Effect.as(Option.none<Checkpoint>())
+    )
+
     const load = Effect.gen(function*() {
       const text = yield* fs.readFileString(location).pipe(Effect.either)
       if (Either.isLeft(text)) {
-        return yield* startFresh(
-          text.left._tag === "SystemError" && text.left.reason === "NotFound" ? "is missing" : `cannot be read (${text.left.message})`
-        )
+        return yield* text.left._tag === "SystemError" && text.left.reason === "NotFound"
+          ? firstStart
+          : startFresh(`cannot be read (${text.left.message})`)
       }
       const cursor = decodeFile(text.right)
       if (Either.isLeft(cursor)) return yield* startFresh("is corrupt (not a JSON object)")
@@ -39,7 +52,7 @@ export const make = (file: string) =>
     }).pipe(Effect.withSpan("CheckpointStore.load"))
 
     const writeSynced = (target: string, bytes: Uint8Array) =>
-      Effect.scoped(Effect.flatMap(fs.open(target, { flag: "w" }), (f) => Effect.zipRight(f.writeAll(bytes), f.sync)))
+      Effect.scoped(Effect.flatMap(fs.open(target, { flag: "w", mode: FILE_MODE }), (f) => Effect.zipRight(f.writeAll(bytes), f.sync)))
 
     const syncDirectory = Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (d) => d.sync))
 
@@ -48,7 +61,7 @@ export const make = (file: string) =>
         const bytes = new TextEncoder().encode(`${JSON.stringify(cursor)}\n`)
         const suffix = (yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)
         const temp = `${location}.${suffix}.tmp`
-        yield* fs.makeDirectory(dir, { recursive: true })
+        yield* fs.makeDirectory(dir, { recursive: true, mode: DIRECTORY_MODE })
         yield* writeSynced(temp, bytes).pipe(
           Effect.zipRight(fs.rename(temp, location)),
           Effect.tapError(() => fs.remove(temp).pipe(Effect.ignore))

@@ -18,6 +18,7 @@ import {
   Update,
   WebhookInfo
 } from "../../services/TelegramApi.js"
+import { TelegramTokenConfig } from "../../services/ConnectorConfig.js"
 
 export interface Options {
   /** e.g. https://api.telegram.org (TELEGRAM_API_BASE_URL) */
@@ -37,7 +38,8 @@ export const OptionsFromEnv: Config.Config<Options> = Config.all({
     Config.withDefault(DEFAULT_BASE_URL),
     Config.map((u) => u.replace(/\/+$/, ""))
   ),
-  token: Config.redacted("BUTLER_TELEGRAM_TOKEN"),
+  // not Config.redacted: its "missing" error would read "<redacted>" instead of naming the variable
+  token: TelegramTokenConfig,
   requestTimeout: Config.succeed(Duration.seconds(30)),
   downloadTimeout: Config.succeed(Duration.seconds(120))
 })

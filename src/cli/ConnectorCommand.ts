@@ -7,12 +7,13 @@ import { types } from "../connectors/Registry.js"
 const type = Args.choice(types.map((t) => [t, t] as const), { name: "type" })
 
 export const connectorCommand = Command.make("connector", { type }, ({ type }) =>
-  Effect.flatMap(lookup(type), (entry) => Layer.launch(processLayer(entry)))).pipe(
+  Effect.flatMap(lookup(type), (entry) => Layer.launch(processLayer(type, entry)))).pipe(
     Command.withDescription(
       [
         "run one source connector, submitting to the hub over RPC; SIGINT/SIGTERM finish the current batch,",
         "save the checkpoint and exit 0. Environment: SWITCHBOARD_URL, SWITCHBOARD_API_TOKEN,",
-        "CONNECTOR_ENDPOINT_IDENTITY, CONNECTOR_CURSOR_PATH (required); CONNECTOR_POLL_INTERVAL_S (1),",
+        "CONNECTOR_ENDPOINT_IDENTITY, CONNECTOR_CURSOR_PATH (required); CONNECTOR_PROVIDER, CONNECTOR_CHANNEL",
+        "(optional, must be the connector's own when set); CONNECTOR_POLL_INTERVAL_S (1),",
         "CONNECTOR_MAX_INFLIGHT (8), CONNECTOR_HEARTBEAT_INTERVAL_S (120, 30-300), CONNECTOR_HEARTBEAT_ENABLED (true),",
         "CONNECTOR_DEAD_LETTER_PATH (<cursor>.dead-letter.ndjson), CONNECTOR_SHUTDOWN_GRACE_S (30),",
         "CONNECTOR_WEBHOOK_URL, CONNECTOR_BLOB_STORE_DIR (.blobs), BUTLER_TELEGRAM_TOKEN (telegram),",

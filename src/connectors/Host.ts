@@ -1,26 +1,46 @@
 /**
  * Runs registered connectors: one per process (`scripts/switchboard connector <type>`, talking to the hub
- * over RPC) or several inside the hub (SWITCHBOARD_CONNECTORS, through the in-process client).
+ * over RPC) or several inside the hub (SWITCHBOARD_CONNECTORS, through the in-process client). Either
+ * way every setting is checked before the connector (or the hub) starts: a bad configuration fails
+ * with one line per variable (services/ConnectorConfig.ts says how hosted connectors name them).
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Config, Effect, Layer, Option } from "effect"
+import { Array as Arr, Config, Effect, Either, Layer, Option } from "effect"
 import * as FileCheckpointStore from "../../layers/CheckpointStore/FileCheckpointStore.js"
 import * as FileDeadLetters from "../../layers/ConnectorDeadLetters/FileDeadLetters.js"
 import * as InProcessSwitchboardClient from "../../layers/SwitchboardClient/InProcessSwitchboardClient.js"
 import * as RpcSwitchboardClient from "../../layers/SwitchboardClient/RpcSwitchboardClient.js"
-import { ConnectorConfig, providerFor } from "../../services/ConnectorConfig.js"
+import {
+  ConnectorConfig,
+  connectorConfig,
+  ConnectorConfigInvalid,
+  type ConnectorConfigShape,
+  type HostedConnector,
+  HostedConnectors,
+  problemsOf,
+  toInvalid,
+  unambiguous
+} from "../../services/ConnectorConfig.js"
 import { PushFailed, PushReceivers } from "../../services/PushReceivers.js"
 import { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
 import { type ConnectorEntry, registry, types } from "./Registry.js"
 import * as Runtime from "./runtime/Runtime.js"
 
+const unknownType = (type: string) => `unknown connector type "${type}" (known: ${types.join(", ")})`
+
 /** The registry entry of `type`, or a start failure naming the known types. */
 export const lookup = (type: string): Effect.Effect<ConnectorEntry, ConnectorStartFailed> =>
   Option.match(Option.fromNullable(registry[type]), {
-    onNone: () =>
-      Effect.fail(new ConnectorStartFailed({ connector: type, message: `unknown connector type "${type}" (known: ${types.join(", ")})` })),
+    onNone: () => Effect.fail(new ConnectorStartFailed({ connector: type, message: unknownType(type) })),
     onSome: Effect.succeed
   })
+
+/** The CONNECTOR_* settings of `type` and its own settings, all checked at once. */
+const settingsOf = (type: string, entry: ConnectorEntry, hostedWith: ReadonlyArray<string>): Config.Config<ConnectorConfigShape> =>
+  Config.all([
+    connectorConfig({ connectorType: type, channel: entry.channel, provider: entry.provider, hostedWith }),
+    entry.settings
+  ]).pipe(Config.map(([config]) => config))
 
 /** Checkpoint file and dead-letter file from ConnectorConfig. */
 const FilesLive = Layer.unwrapEffect(Effect.map(ConnectorConfig, (config) =>
@@ -56,33 +76,28 @@ const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
 }))
 
 /** One connector as its own process: SWITCHBOARD_URL and SWITCHBOARD_API_TOKEN locate the hub. */
-export const processLayer = (entry: ConnectorEntry) =>
+export const processLayer = (type: string, entry: ConnectorEntry) =>
   processRuntime.pipe(
     Layer.provide(Layer.mergeAll(entry.layer, FilesLive, RpcSwitchboardClient.layerConfig)),
-    Layer.provideMerge(ConnectorConfig.layer),
+    Layer.provideMerge(Layer.effect(ConnectorConfig, Effect.mapError(settingsOf(type, entry, []), toInvalid))),
     Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
   )
 
-/** One connector inside the hub, reading `<TYPE>_NAME` before `NAME` from the environment. */
-const hostedLayer = (type: string, entry: ConnectorEntry) =>
-  Layer.unwrapEffect(Effect.map(ConnectorConfig, (config) =>
-    hostedRuntime.pipe(
-      Layer.provide(Layer.mergeAll(
-        entry.layer,
-        FilesLive,
-        InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(type, {
-          channel: entry.channel,
-          provider: entry.provider,
-          endpoint_identity: config.endpointIdentity
-        }))
-      ))
-    ))).pipe(
-      Layer.provide(ConnectorConfig.layer),
-      Layer.locallyEffect((build) =>
-        Effect.configProviderWith((base) => Effect.withConfigProvider(build, providerFor(type, base)))
-      ),
-      Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
-    )
+/** One connector inside the hub, on its checked settings. */
+const hostedLayer = ({ config, connectorType }: HostedConnector, entry: ConnectorEntry) =>
+  hostedRuntime.pipe(
+    Layer.provide(Layer.mergeAll(
+      entry.layer,
+      FilesLive,
+      InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(connectorType, {
+        channel: entry.channel,
+        provider: entry.provider,
+        endpoint_identity: config.endpointIdentity
+      }))
+    )),
+    Layer.provide(Layer.succeed(ConnectorConfig, config)),
+    Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
+  )
 
 /** SWITCHBOARD_CONNECTORS: comma-separated connector types the hub runs in-process (default none). */
 export const HostedConnectorsConfig = Config.string("SWITCHBOARD_CONNECTORS").pipe(
@@ -90,11 +105,41 @@ export const HostedConnectorsConfig = Config.string("SWITCHBOARD_CONNECTORS").pi
   Config.map((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
 )
 
+/**
+ * Reads and checks the settings of every connector in SWITCHBOARD_CONNECTORS; fails with every problem
+ * (unknown or repeated types, missing, invalid or ambiguous variables), one line each.
+ */
+export const checkHosted: Effect.Effect<ReadonlyArray<HostedConnector>, ConnectorConfigInvalid> = Effect.gen(function*() {
+  const wanted = yield* Effect.mapError(HostedConnectorsConfig, toInvalid)
+  const hosted = Arr.dedupe(wanted)
+  const listed = [
+    ...hosted.filter((t) => registry[t] === undefined).map((t) => `SWITCHBOARD_CONNECTORS: ${unknownType(t)}`),
+    ...hosted.filter((t) => wanted.filter((w) => w === t).length > 1)
+      .map((t) => `SWITCHBOARD_CONNECTORS: "${t}" is listed more than once (the hub runs one connector per type)`)
+  ]
+  const known = hosted.flatMap((t) => Option.toArray(Option.map(Option.fromNullable(registry[t]), (entry) => ({ t, entry }))))
+  const checked = yield* Effect.either(Config.all([
+    unambiguous(known.map(({ t }) => t)),
+    Config.all(known.map(({ entry, t }) =>
+      Config.map(settingsOf(t, entry, known.map((k) => k.t)), (config): HostedConnector => ({ connectorType: t, config }))
+    ))
+  ]))
+  const problems = [...listed, ...Either.match(checked, { onLeft: problemsOf, onRight: () => [] })]
+  if (problems.length > 0 || Either.isLeft(checked)) return yield* new ConnectorConfigInvalid({ problems })
+  return checked.right[1]
+})
+
+/** The hosted connectors' checked settings: built before the hub opens its port, so a bad one fails the start. */
+export const HostedConfigLive = Layer.effect(HostedConnectors, checkHosted)
+
 /** Every connector named in SWITCHBOARD_CONNECTORS, running inside the hub on its Ingest service. */
 export const HostedLive = Layer.unwrapEffect(Effect.gen(function*() {
-  const wanted = yield* HostedConnectorsConfig
-  const layers = yield* Effect.forEach(wanted, (type) => Effect.map(lookup(type), (entry) => hostedLayer(type, entry)))
+  const hosted = yield* HostedConnectors
+  const layers = yield* Effect.forEach(hosted, (h) => Effect.map(lookup(h.connectorType), (entry) => hostedLayer(h, entry)))
   return layers.reduce((all: Hosted, l) => Layer.merge(all, l), Layer.empty)
 }))
+
+/** HostedLive with its settings read here (tests; the hub provides HostedConfigLive first). */
+export const layer = HostedLive.pipe(Layer.provide(HostedConfigLive))
 
 type Hosted = ReturnType<typeof hostedLayer>

@@ -3,7 +3,7 @@
  * the hub's SWITCHBOARD_CONNECTORS look types up here; each connector module adds its own entry.
  */
 import type { FileSystem, HttpClient, Path } from "@effect/platform"
-import type { ConfigError, Layer } from "effect"
+import type { Config, ConfigError, Layer } from "effect"
 import type { Channel, Provider } from "../domain/Envelope.js"
 import type { ConnectorConfig } from "../../services/ConnectorConfig.js"
 import type { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
@@ -18,13 +18,18 @@ export interface ConnectorEntry {
   readonly channel: Channel
   /** Provider of every envelope it submits. */
   readonly provider: Provider
-  /** Builds the source from its environment (its own settings are read when the layer is built). */
+  /**
+   * Its own settings (SANDBOX_*, BUTLER_TELEGRAM_TOKEN, …), read as named (no prefix): checked with the
+   * CONNECTOR_* settings before anything starts, so every bad variable is reported at once.
+   */
+  readonly settings: Config.Config<unknown>
+  /** Builds the source from its environment (its own settings are read again when the layer is built). */
   readonly layer: Layer.Layer<SourceConnector, ConnectorStartFailed | ConfigError.ConfigError, ConnectorHost>
 }
 
 export const registry: Readonly<Record<string, ConnectorEntry>> = {
-  sandbox: { channel: "sandbox", provider: "sandbox", layer: SandboxConnector.layer },
-  telegram: { channel: "telegram", provider: "telegram", layer: TelegramConnector.layer }
+  sandbox: { channel: "sandbox", provider: "sandbox", settings: SandboxConnector.SandboxConfig, layer: SandboxConnector.layer },
+  telegram: { channel: "telegram", provider: "telegram", settings: TelegramConnector.settings, layer: TelegramConnector.layer }
 }
 
 /** Registered connector types, sorted. */

@@ -46,17 +46,19 @@ describe("FileCheckpointStore", () => {
       assert.deepStrictEqual(yield* fs.readDirectory(dir), ["cursor.json"])
     }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)))
 
-  it.effect("a missing file: one error line naming the file, then start from scratch", () =>
+  it.effect("a missing file (first start): one info line naming the file, no error, start from the beginning", () =>
     Effect.gen(function*() {
       const path = yield* Path.Path
       const dir = yield* tempDir
       const file = path.join(dir, "absent.json")
       const store = yield* FileCheckpointStore.make(file)
-      const [loaded, errors] = yield* capturingErrors(store.load)
+      const lines: Array<[string, string]> = []
+      const logger = Logger.make(({ logLevel, message }) => void lines.push([logLevel._tag, String(message)]))
+      const loaded = yield* store.load.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
       assert.isTrue(Option.isNone(loaded))
-      assert.strictEqual(errors.length, 1)
-      assert.include(errors[0], file)
-      assert.include(errors[0], "starting from scratch")
+      assert.deepStrictEqual(lines.map(([level]) => level), ["Info"])
+      assert.include(lines[0]?.[1], "no checkpoint yet, starting from the beginning")
+      assert.include(lines[0]?.[1], file)
     }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)))
 
   for (const [name, content] of [["garbage", "{\"last_update_id\": 4"], ["an array", "[1,2]"], ["empty", ""]] as const) {

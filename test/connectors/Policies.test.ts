@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, ConfigProvider, Duration, Effect, Fiber, Option, Ref, TestClock } from "effect"
-import { ConnectorConfigFromEnv } from "../../services/ConnectorConfig.js"
+import { connectorConfig } from "../../services/ConnectorConfig.js"
 import { SourceRateLimited, SourceTransient } from "../../services/SourceConnector.js"
 import { IngestUnavailable } from "../../services/SwitchboardClient.js"
 import * as Policies from "../../src/policies.js"
@@ -121,7 +121,10 @@ describe("retry policies under TestClock", () => {
 
 describe("connector configuration", () => {
   const read = (env: Record<string, string>) =>
-    Effect.withConfigProvider(ConnectorConfigFromEnv, ConfigProvider.fromMap(new Map(Object.entries(env))))
+    Effect.withConfigProvider(
+      connectorConfig({ connectorType: "sandbox", channel: "sandbox", provider: "sandbox", hostedWith: [] }),
+      ConfigProvider.fromMap(new Map(Object.entries(env)))
+    )
   const required = { CONNECTOR_ENDPOINT_IDENTITY: "bot", CONNECTOR_CURSOR_PATH: "/tmp/c.json" }
 
   it.effect("defaults follow DESIGN.md §8", () =>

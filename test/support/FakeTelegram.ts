@@ -49,6 +49,8 @@ export class FakeTelegramServer {
   readonly offsets: Array<number | undefined> = []
   /** The `allowed_updates` of every getUpdates call that sent one. */
   readonly allowedUpdates: Array<ReadonlyArray<string>> = []
+  /** The parameters of every deleteWebhook call, in order. */
+  readonly deleteWebhookParams: Array<Json> = []
   readonly injected = new Map<string, Array<Injected>>()
   private waiting: { finish: (status: number, body: Json) => void; timer: NodeJS.Timeout; limit: number } | undefined
   private pushing = false
@@ -143,10 +145,17 @@ export class FakeTelegramServer {
         send(200, fixture("api_setWebhook_response.json"))
         return void this.deliver()
       }
-      case "deleteWebhook":
+      case "deleteWebhook": {
+        this.deleteWebhookParams.push(params)
+        const had = this.webhook !== undefined
         this.webhook = undefined
-        if (params["drop_pending_updates"] === true) this.updates = []
-        return send(200, fixture("api_deleteWebhook_response.json"))
+        // Telegram takes booleans as JSON or as form/query text
+        if (params["drop_pending_updates"] === true || params["drop_pending_updates"] === "true") this.updates = []
+        return send(
+          200,
+          had ? fixture("api_deleteWebhook_response.json") : { ok: true, result: true, description: "Webhook is already deleted" }
+        )
+      }
       case "getWebhookInfo":
         return send(200, {
           ok: true,

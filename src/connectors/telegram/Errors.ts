@@ -17,8 +17,9 @@ export const DEFAULT_RETRY_AFTER = Duration.seconds(5)
 
 export const conflictHint = (description: string) =>
   /webhook/i.test(description)
-    ? "a webhook is set for this bot, so getUpdates is refused: run `scripts/switchboard telegram delete-webhook` " +
-      "to go back to polling, or set CONNECTOR_WEBHOOK_URL to run in webhook mode"
+    ? "a webhook was set for this bot while this poller runs, so getUpdates is refused (a cutover to webhook mode?): " +
+      "stop this poller, or go back to polling with `scripts/switchboard telegram delete-webhook` or by restarting it " +
+      "(a starting poller removes the webhook, keeping pending updates)"
     : "another getUpdates poller uses this bot token: stop the other connector instance (only one poller per bot)"
 
 export const toSourceError = (error: TelegramError): SourceError => {

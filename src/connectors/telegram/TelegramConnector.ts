@@ -18,7 +18,7 @@ import {
 } from "../../../services/SourceConnector.js"
 import { ALLOWED_UPDATES, TelegramApi, Update } from "../../../services/TelegramApi.js"
 import { TelegramWebhookStore } from "../../../services/TelegramWebhookStore.js"
-import { conflictHint, toSourceError } from "./Errors.js"
+import { toSourceError } from "./Errors.js"
 import * as Media from "./Media.js"
 import * as Normalize from "./Normalize.js"
 import * as Webhook from "./Webhook.js"
@@ -133,12 +133,39 @@ const startWebhook = (endpoint: string, url: string) =>
     )
   })
 
-/** Polling mode: warn at once when a webhook would make every getUpdates fail with 409. */
-const checkNoWebhook = Effect.gen(function*() {
-  const api = yield* TelegramApi
-  const info = yield* api.getWebhookInfo
-  if (info.url !== "") yield* Effect.logError(`a Telegram webhook is set (${info.url}): ${conflictHint("webhook")}`)
-}).pipe(Effect.catchAll((e) => Effect.logWarning(`could not check the webhook before polling: ${toSourceError(e).message}`)))
+/** Where a webhook URL points, without its path or query (they may carry secrets). */
+export const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : "an unparseable URL")
+
+/**
+ * Polling mode (the runbook's rollback: restart without CONNECTOR_WEBHOOK_URL): while a webhook is
+ * registered every getUpdates answers 409, so a starting poller deletes it, keeping the updates Telegram
+ * holds, and forgets the hub's secret for it. Only at start: a poller that is already running never
+ * touches a webhook, so a cutover (webhook registered while the poller still runs) is not undone.
+ */
+export const removeWebhook = (endpoint: string) =>
+  Effect.gen(function*() {
+    const api = yield* TelegramApi
+    const info = yield* api.getWebhookInfo
+    if (info.url === "") return
+    yield* api.deleteWebhook({ drop_pending_updates: false })
+    const store = yield* Effect.serviceOption(TelegramWebhookStore)
+    if (Option.isSome(store)) yield* store.value.remove(endpoint)
+    yield* Effect.logWarning(
+      `removed the Telegram webhook (it pointed to ${hostOf(info.url)}) so that polling works; ` +
+        `its ${info.pending_update_count} pending updates are kept and will be polled`
+    ).pipe(Effect.annotateLogs({ endpoint, webhook_host: hostOf(info.url) }))
+  }).pipe(
+    Effect.catchAll((e) =>
+      Effect.logWarning(
+        `could not remove the Telegram webhook before polling (getUpdates answers 409 while it is set): ${
+          e._tag === "TelegramWebhookStoreUnavailable" ? e.message : toSourceError(e).message
+        }`
+      )
+    )
+  )
+
+/** The telegram connector's own settings (BUTLER_TELEGRAM_TOKEN, TELEGRAM_API_BASE_URL), checked at start. */
+export const settings = HttpTelegramApi.OptionsFromEnv
 
 /** The connector from ConnectorConfig, TELEGRAM_API_BASE_URL and BUTLER_TELEGRAM_TOKEN. */
 export const layer = Layer.effect(
@@ -146,7 +173,7 @@ export const layer = Layer.effect(
   Effect.gen(function*() {
     const config = yield* ConnectorConfig
     yield* Option.match(config.webhookUrl, {
-      onNone: () => checkNoWebhook,
+      onNone: () => removeWebhook(config.endpointIdentity),
       onSome: (url) => startWebhook(config.endpointIdentity, url)
     })
     return yield* make({ endpointIdentity: config.endpointIdentity, webhookUrl: config.webhookUrl })

@@ -27,7 +27,10 @@ export const register = (endpointIdentity: string, url: string) =>
     const secret = yield* newSecret
     yield* store.save(endpointIdentity, url, secret)
     yield* api.setWebhook({ url, secret_token: secret, allowed_updates: ALLOWED_UPDATES, drop_pending_updates: false })
-    yield* Effect.logInfo("Registered Telegram webhook").pipe(Effect.annotateLogs({ endpoint: endpointIdentity, url }))
+    // the host only: a URL's path or query may carry a secret
+    yield* Effect.logInfo("Registered Telegram webhook").pipe(
+      Effect.annotateLogs({ endpoint: endpointIdentity, webhook_host: new URL(url).host })
+    )
   })
 
 /** Removes the bot's webhook so polling works again (pending updates are kept unless dropped). */
