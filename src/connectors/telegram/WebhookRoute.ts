@@ -5,6 +5,8 @@
  */
 import { HttpLayerRouter, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Metric, Option, Redacted } from "effect"
+import { MAX_ENDPOINT_IDENTITY_BYTES } from "../../domain/Envelope.js"
+import { excerpt, unstorable, utf8Bytes } from "../../domain/Text.js"
 import { PushReceivers } from "../../../services/PushReceivers.js"
 import { TelegramWebhookStore } from "../../../services/TelegramWebhookStore.js"
 
@@ -46,6 +48,11 @@ export const layer = HttpLayerRouter.use((router) =>
 
     const handle = (request: HttpServerRequest.HttpServerRequest, endpoint: string) =>
       Effect.gen(function*() {
+        // The path segment is untrusted: one no endpoint identity can have never reaches SQL or a log.
+        const why = unstorable(endpoint) ?? (utf8Bytes(endpoint) > MAX_ENDPOINT_IDENTITY_BYTES ? "is too long" : undefined)
+        if (why !== undefined) {
+          return yield* refuse(404, "unregistered", "NotFound", `no Telegram webhook can exist for this endpoint: its name ${why}`, excerpt(endpoint))
+        }
         const presented = request.headers[SECRET_HEADER]
         if (presented === undefined || presented === "") {
           return yield* refuse(401, "unauthorized", "Unauthorized", "missing X-Telegram-Bot-Api-Secret-Token header", endpoint)
