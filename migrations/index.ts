@@ -15,6 +15,7 @@ import deliveryOutbox from "./0022_delivery_outbox.js"
 import deadLetters from "./0023_dead_letters.js"
 import telegramWebhooks from "./0035_telegram_webhooks.js"
 import inboxFillfactor from "./0036_inbox_fillfactor.js"
+import statsSaturate from "./0045_stats_saturate.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -27,5 +28,6 @@ export const migrations = {
   "0022_delivery_outbox": deliveryOutbox,
   "0023_dead_letters": deadLetters,
   "0035_telegram_webhooks": telegramWebhooks,
-  "0036_inbox_fillfactor": inboxFillfactor
+  "0036_inbox_fillfactor": inboxFillfactor,
+  "0045_stats_saturate": statsSaturate
 }

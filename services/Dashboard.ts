@@ -24,9 +24,25 @@ export interface ConnectorKey {
   readonly endpoint_identity: string
 }
 
+/** Which page of the connector list. */
+export interface ListPage {
+  readonly limit: number
+  /** the page starts after this key (undefined: the first page) */
+  readonly after: ConnectorKey | undefined
+}
+
+export interface ConnectorPage {
+  readonly items: ReadonlyArray<ConnectorListItem>
+  /** the key to pass as `after` for the next page, or null on the last page */
+  readonly next: ConnectorKey | null
+}
+
 export interface DashboardService {
-  /** Every registered connector with its liveness and today's numbers, by type then identity. */
-  readonly list: Effect.Effect<ReadonlyArray<ConnectorListItem>, DashboardUnavailable>
+  /**
+   * One page of the registered connectors with their liveness and today's numbers, by type then identity:
+   * at most `limit`, starting after `after`; `next` is the last key when more follow, else null.
+   */
+  readonly list: (page: ListPage) => Effect.Effect<ConnectorPage, DashboardUnavailable>
   /** One connector, or none when it is not registered. */
   readonly detail: (key: ConnectorKey) => Effect.Effect<Option.Option<ConnectorDetail>, DashboardUnavailable>
   /** Time series and summary of one connector over a period, or none when it is not registered. */

@@ -2,12 +2,13 @@
  * The heartbeat use case: authorize (ingest or admin role, scope covering connector_type as the
  * channel and the endpoint identity), validate strictly, record with server time, log restarts.
  */
-import { Clock, Effect, Either, Layer, Metric } from "effect"
+import { Clock, Effect, Either, Layer, Metric, Ref } from "effect"
 import { Forbidden, Unavailable } from "../../src/domain/Errors.js"
 import type { HeartbeatV1 } from "../../src/domain/Heartbeat.js"
 import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
 import { validateHeartbeat } from "../../src/heartbeat/Validate.js"
-import { connectorRestarts, heartbeatsReceived } from "../../src/metrics/Metrics.js"
+import * as LabelBudget from "../../src/metrics/LabelBudget.js"
+import { connectorRestarts, heartbeatsReceived, labelValuesFolded } from "../../src/metrics/Metrics.js"
 import { HeartbeatStore, type HeartbeatStoreUnavailable } from "../../services/HeartbeatStore.js"
 import { Heartbeats } from "../../services/Heartbeats.js"
 
@@ -38,6 +39,20 @@ const counted = (result: string, connectorType = "none") =>
 
 export const make = Effect.gen(function*() {
   const store = yield* HeartbeatStore
+  const budget = yield* Ref.make(LabelBudget.empty())
+
+  /** connector_type as a bounded label value; a fold is counted, and logged once per type. */
+  const typeLabel = (connectorType: string) =>
+    Effect.gen(function*() {
+      const admission = yield* Ref.modify(budget, (b) => LabelBudget.admit(b, connectorType))
+      if (admission.folded) yield* Metric.increment(Metric.tagged(labelValuesFolded, "label", "connector_type"))
+      if (admission.firstFold) {
+        yield* Effect.logWarning(
+          `heartbeat: too many connector types for metric labels; this one is counted as "${LabelBudget.OTHER}"`
+        ).pipe(Effect.annotateLogs({ connector: connectorType, max_unknown_types: LabelBudget.MAX_OTHER_CONNECTOR_TYPES }))
+      }
+      return admission.label
+    })
 
   const unavailable = (e: HeartbeatStoreUnavailable) =>
     Effect.logWarning("heartbeat: database unavailable").pipe(
@@ -54,10 +69,11 @@ export const make = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     const outcome = yield* store.record(hb, new Date(now)).pipe(Effect.catchTag("HeartbeatStoreUnavailable", unavailable))
     const connector = { connector: hb.connector.connector_type, endpoint: hb.connector.endpoint_identity }
-    yield* counted("accepted", hb.connector.connector_type)
+    const label = yield* typeLabel(hb.connector.connector_type)
+    yield* counted("accepted", label)
     if (outcome.registered) yield* Effect.logInfo("heartbeat: connector self-registered").pipe(Effect.annotateLogs(connector))
     if (outcome.kind === "restart") {
-      yield* Metric.increment(Metric.tagged(connectorRestarts, "connector_type", hb.connector.connector_type))
+      yield* Metric.increment(Metric.tagged(connectorRestarts, "connector_type", label))
       yield* Effect.logInfo("heartbeat: connector restarted (new instance_id)").pipe(
         Effect.annotateLogs({
           ...connector,

@@ -5,7 +5,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Ref } from "effect"
-import type { HeartbeatV1 } from "../../src/domain/Heartbeat.js"
+import { type HeartbeatV1, MAX_SUM } from "../../src/domain/Heartbeat.js"
 import { computeDeltas, type PreviousHeartbeat } from "../../src/heartbeat/Deltas.js"
 import { truncDay, truncHour } from "../../src/stats/Buckets.js"
 import { HeartbeatStore, HeartbeatStoreUnavailable, type RecordOutcome } from "../../services/HeartbeatStore.js"
@@ -102,19 +102,24 @@ export const make = Effect.gen(function*() {
         const hour = new Date(truncHour(receivedAt.getTime()))
         const day = new Date(truncDay(receivedAt.getTime()))
         const is = (s: string) => (hb.status.state === s ? 1 : 0)
+        // Sums saturate at MAX_SUM, computed in numeric so that no stored value (even one left by an older
+        // version past the bound) can overflow bigint.
+        const saturated = (bucket: "hour" | "day", column: string, delta: number) =>
+          sql`LEAST((CASE WHEN ${sql(`live_${bucket}`)} = ${bucket === "hour" ? hour : day} THEN ${sql(column)} ELSE 0 END)::numeric
+            + ${delta}, ${sql.literal(String(MAX_SUM))})::bigint`
         // SET expressions read the old row: a heartbeat in a new hour or day starts that accumulator afresh.
         yield* sql`UPDATE connector_registry
           SET ${sql.update(state)}, restart_count = restart_count + ${kind === "restart" ? 1 : 0},
             live_hour = ${hour},
-            live_hour_ingested = CASE WHEN live_hour = ${hour} THEN live_hour_ingested ELSE 0 END + ${deltas.messages_ingested},
-            live_hour_failed = CASE WHEN live_hour = ${hour} THEN live_hour_failed ELSE 0 END + ${deltas.messages_failed},
+            live_hour_ingested = ${saturated("hour", "live_hour_ingested", deltas.messages_ingested)},
+            live_hour_failed = ${saturated("hour", "live_hour_failed", deltas.messages_failed)},
             live_hour_heartbeats = CASE WHEN live_hour = ${hour} THEN live_hour_heartbeats ELSE 0 END + 1,
             live_hour_healthy = CASE WHEN live_hour = ${hour} THEN live_hour_healthy ELSE 0 END + ${is("healthy")},
             live_hour_degraded = CASE WHEN live_hour = ${hour} THEN live_hour_degraded ELSE 0 END + ${is("degraded")},
             live_hour_error = CASE WHEN live_hour = ${hour} THEN live_hour_error ELSE 0 END + ${is("error")},
             live_day = ${day},
-            live_day_ingested = CASE WHEN live_day = ${day} THEN live_day_ingested ELSE 0 END + ${deltas.messages_ingested},
-            live_day_failed = CASE WHEN live_day = ${day} THEN live_day_failed ELSE 0 END + ${deltas.messages_failed},
+            live_day_ingested = ${saturated("day", "live_day_ingested", deltas.messages_ingested)},
+            live_day_failed = ${saturated("day", "live_day_failed", deltas.messages_failed)},
             live_day_heartbeats = CASE WHEN live_day = ${day} THEN live_day_heartbeats ELSE 0 END + 1,
             live_day_healthy = CASE WHEN live_day = ${day} THEN live_day_healthy ELSE 0 END + ${is("healthy")}
           WHERE connector_type = ${hb.connector.connector_type} AND endpoint_identity = ${hb.connector.endpoint_identity}`

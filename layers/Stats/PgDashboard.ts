@@ -10,9 +10,16 @@ import type {
   StatsPoint,
   SummaryItem
 } from "../../src/stats/ApiSchemas.js"
+import { MAX_SUM } from "../../src/domain/Heartbeat.js"
 import { errorRatePct, uptimePct } from "../../src/stats/Liveness.js"
 import { elapsedHours, fanoutWindowOf, windowMeta, windowOf } from "../../src/stats/Period.js"
-import { type ConnectorKey, Dashboard, DashboardUnavailable } from "../../services/Dashboard.js"
+import {
+  type ConnectorKey,
+  type ConnectorPage,
+  Dashboard,
+  DashboardUnavailable,
+  type ListPage
+} from "../../services/Dashboard.js"
 import { StatsConfig } from "../../services/StatsConfig.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 import { livenessOf, type RegistryRow, registryColumns, toDetail, toListItem } from "./RegistryRows.js"
@@ -44,11 +51,25 @@ export const make = Effect.gen(function*() {
         : sql`WHERE connector_type = ${key.connector_type} AND endpoint_identity = ${key.endpoint_identity}`
     } ORDER BY connector_type, endpoint_identity`
 
-  const list = Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const rows = yield* registry()
-    return rows.map((r) => toListItem(r, now, config))
-  }).pipe(guard)
+  // Keyset paging on the primary key: one more row than asked tells whether another page follows.
+  const list = (page: ListPage) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const rows = yield* sql<RegistryRow>`SELECT ${sql.literal(registryColumns(false))} FROM connector_registry ${
+        page.after === undefined
+          ? sql``
+          : sql`WHERE (connector_type, endpoint_identity) > (${page.after.connector_type}, ${page.after.endpoint_identity})`
+      } ORDER BY connector_type, endpoint_identity LIMIT ${page.limit + 1}`
+      const shown = rows.slice(0, page.limit)
+      const last = shown.at(-1)
+      const result: ConnectorPage = {
+        items: shown.map((r) => toListItem(r, now, config)),
+        next: rows.length > page.limit && last !== undefined
+          ? { connector_type: last.connector_type, endpoint_identity: last.endpoint_identity }
+          : null
+      }
+      return result
+    }).pipe(guard)
 
   const detail = (key: ConnectorKey) =>
     Effect.gen(function*() {
@@ -62,8 +83,8 @@ export const make = Effect.gen(function*() {
   const totals = (rows: ReadonlyArray<Series.Aggregate>) =>
     rows.reduce(
       (acc, r) => ({
-        messages_ingested: acc.messages_ingested + r.messages_ingested,
-        messages_failed: acc.messages_failed + r.messages_failed,
+        messages_ingested: Math.min(MAX_SUM, acc.messages_ingested + r.messages_ingested),
+        messages_failed: Math.min(MAX_SUM, acc.messages_failed + r.messages_failed),
         heartbeat_count: acc.heartbeat_count + r.heartbeat_count,
         healthy_count: acc.healthy_count + r.healthy_count,
         degraded_count: acc.degraded_count + r.degraded_count,

@@ -5,6 +5,10 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { MAX_SUM } from "../../src/domain/Heartbeat.js"
+
+/** sum(bigint) is numeric in Postgres: saturated at MAX_SUM before it goes into a bigint column. */
+const capped = (sql: SqlClient.SqlClient, column: string) => sql`LEAST(sum(${sql(column)}), ${sql.literal(String(MAX_SUM))})`
 
 const counted = (rows: ReadonlyArray<{ readonly n: string | number }>) => Number(rows[0]?.n ?? 0)
 
@@ -15,8 +19,8 @@ export const hourly = (from: Date, to: Date) =>
       WITH up AS (
         INSERT INTO connector_stats_hourly (connector_type, endpoint_identity, hour, messages_ingested, messages_failed,
           source_api_calls, dedupe_accepted, heartbeat_count, healthy_count, degraded_count, error_count)
-        SELECT connector_type, endpoint_identity, ${from}::timestamptz, sum(delta_messages_ingested), sum(delta_messages_failed),
-          sum(delta_source_api_calls), sum(delta_dedupe_accepted), count(*),
+        SELECT connector_type, endpoint_identity, ${from}::timestamptz, ${capped(sql, "delta_messages_ingested")},
+          ${capped(sql, "delta_messages_failed")}, ${capped(sql, "delta_source_api_calls")}, ${capped(sql, "delta_dedupe_accepted")}, count(*),
           count(*) FILTER (WHERE state = 'healthy'), count(*) FILTER (WHERE state = 'degraded'),
           count(*) FILTER (WHERE state = 'error')
         FROM connector_heartbeat_log
@@ -37,8 +41,8 @@ export const daily = (from: Date, to: Date) =>
       WITH up AS (
         INSERT INTO connector_stats_daily (connector_type, endpoint_identity, day, messages_ingested, messages_failed,
           source_api_calls, dedupe_accepted, heartbeat_count, healthy_count, degraded_count, error_count, uptime_pct)
-        SELECT connector_type, endpoint_identity, ${from}::timestamptz, sum(delta_messages_ingested), sum(delta_messages_failed),
-          sum(delta_source_api_calls), sum(delta_dedupe_accepted), count(*),
+        SELECT connector_type, endpoint_identity, ${from}::timestamptz, ${capped(sql, "delta_messages_ingested")},
+          ${capped(sql, "delta_messages_failed")}, ${capped(sql, "delta_source_api_calls")}, ${capped(sql, "delta_dedupe_accepted")}, count(*),
           count(*) FILTER (WHERE state = 'healthy'), count(*) FILTER (WHERE state = 'degraded'),
           count(*) FILTER (WHERE state = 'error'),
           round(100.0 * count(*) FILTER (WHERE state = 'healthy') / count(*), 2)

@@ -7,6 +7,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { MAX_SUM } from "../../src/domain/Heartbeat.js"
 import { HOUR_MS, DAY_MS } from "../../src/stats/Buckets.js"
 
 /** One source table over [from, to). */
@@ -175,7 +176,10 @@ export const aggregate = (options: {
       }
     }
     const union = parts.map(select).reduce((acc, q) => sql`${acc} UNION ALL ${q}`)
-    const sums = sql`sum(messages_ingested) AS messages_ingested, sum(messages_failed) AS messages_failed,
+    // Each source row is already saturated at MAX_SUM; their numeric sum is saturated again so that every
+    // number answered is exact as a double.
+    const cap = sql.literal(String(MAX_SUM))
+    const sums = sql`LEAST(sum(messages_ingested), ${cap}) AS messages_ingested, LEAST(sum(messages_failed), ${cap}) AS messages_failed,
       sum(heartbeat_count) AS heartbeat_count, sum(healthy_count) AS healthy_count,
       sum(degraded_count) AS degraded_count, sum(error_count) AS error_count`
     const rows = options.by === "bucket"

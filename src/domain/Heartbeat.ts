@@ -1,10 +1,134 @@
-/** The `connector.heartbeat.v1` message (DESIGN.md §5.4), shared by connectors (sender) and the hub (receiver). */
+/**
+ * The `connector.heartbeat.v1` message (DESIGN.md §5.4), shared by connectors (sender) and the hub (receiver).
+ * Every string must be storable as received (Text.ts: no NUL, no lone surrogates) and is bounded; numbers are
+ * finite and bounded so that no sum the hub keeps of them can overflow (see MAX_COUNTER, MAX_SUM).
+ */
 import { Schema } from "effect"
-import { optional, RequiredString, Rfc3339Timestamp } from "./Envelope.js"
+import { MAX_ENDPOINT_IDENTITY_BYTES, optional, Rfc3339Timestamp } from "./Envelope.js"
+import { boundedString, excerpt, requiredString, unstorable, utf8Bytes } from "./Text.js"
 
-const Count = Schema.Int.pipe(Schema.nonNegative())
+/**
+ * The largest value of one counter (10^15). Deltas never exceed their counter, so even a connector that
+ * restarts on every heartbeat adds at most this much per heartbeat to a sum.
+ */
+export const MAX_COUNTER = 1_000_000_000_000_000
 
-export const HealthState = Schema.Literal("healthy", "degraded", "error")
+/**
+ * Where every sum of counters saturates (2^53 − 1: exact as a double and in JSON): the registry's live
+ * hour and day accumulators, the hourly and daily rollups and the dashboard's totals. A sum that reaches
+ * it stays there instead of overflowing Postgres' bigint.
+ */
+export const MAX_SUM = Number.MAX_SAFE_INTEGER
+
+/** connector_type becomes a metric label and a URL path segment: a short lowercase name. */
+export const MAX_CONNECTOR_TYPE_CHARS = 64
+export const MAX_VERSION_BYTES = 128
+export const MAX_ERROR_MESSAGE_BYTES = 2048
+export const MAX_CURSOR_BYTES = 8192
+export const MAX_CAPABILITIES = 64
+export const MAX_CAPABILITY_NAME_BYTES = 64
+/** 100 years of uptime. */
+export const MAX_UPTIME_S = 100 * 365 * 86_400
+
+const connectorTypePattern = new RegExp(`^[a-z][a-z0-9_-]{0,${MAX_CONNECTOR_TYPE_CHARS - 1}}$`)
+
+/** 1–64 characters: a lowercase ASCII letter, then lowercase letters, digits, `_` or `-` (trimmed on decode). */
+export const ConnectorType = Schema.Trim.pipe(
+  Schema.compose(
+    Schema.String.pipe(Schema.filter((s) =>
+      connectorTypePattern.test(s)
+        ? true
+        : `must be 1 to ${MAX_CONNECTOR_TYPE_CHARS} characters: a lowercase letter, then lowercase letters, digits, ` +
+          `"_" or "-" (got ${excerpt(s)})`
+    )),
+    { strict: false }
+  ),
+  Schema.annotations({ identifier: "ConnectorType", description: "e.g. telegram; ^[a-z][a-z0-9_-]{0,63}$" })
+)
+
+const Count = Schema.Number.pipe(
+  Schema.filter((n) =>
+    Number.isInteger(n) && n >= 0 && n <= MAX_COUNTER
+      ? true
+      : `must be a whole number from 0 to ${MAX_COUNTER} (10^15) (got ${String(n).slice(0, 30)})`
+  ),
+  Schema.annotations({ identifier: "HeartbeatCount", jsonSchema: { type: "integer", minimum: 0, maximum: MAX_COUNTER } })
+)
+
+const Uptime = Schema.Number.pipe(
+  Schema.filter((n) =>
+    Number.isFinite(n) && n >= 0 && n <= MAX_UPTIME_S
+      ? true
+      : `must be a number of seconds from 0 to ${MAX_UPTIME_S} (100 years) (got ${String(n).slice(0, 30)})`
+  ),
+  Schema.annotations({ jsonSchema: { type: "number", minimum: 0, maximum: MAX_UPTIME_S } })
+)
+
+type Flags = { readonly [key: string]: boolean }
+
+const isFlags = (u: unknown): u is Flags =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && Object.values(u).every((v) => typeof v === "boolean")
+
+const flagsMessage = (actual: unknown): string => {
+  if (typeof actual !== "object" || actual === null || Array.isArray(actual)) return "must be a JSON object of boolean flags"
+  const key = Object.keys(actual).find((k) => typeof (actual as Record<string, unknown>)[k] !== "boolean")
+  return `must be a JSON object of boolean flags (${excerpt(key ?? "")} is not true or false)`
+}
+
+/**
+ * Capability flags by name. Kept as received (not rebuilt key by key), so a name such as "__proto__" is
+ * stored like any other; each name is 1–64 bytes and storable, each value a boolean, at most 64 of them.
+ */
+export const Capabilities = Schema.declare(isFlags, {
+  identifier: "Capabilities",
+  description: `at most ${MAX_CAPABILITIES} boolean flags; names 1–${MAX_CAPABILITY_NAME_BYTES} bytes`,
+  jsonSchema: { type: "object", additionalProperties: { type: "boolean" }, maxProperties: MAX_CAPABILITIES },
+  arbitrary: () => (fc) => fc.dictionary(fc.stringMatching(/^[a-z_]{1,20}$/), fc.boolean(), { maxKeys: 8 }),
+  message: (issue) => flagsMessage(issue._tag === "Type" ? issue.actual : undefined)
+}).pipe(
+  Schema.filter((o) => {
+    const keys = Object.keys(o)
+    if (keys.length > MAX_CAPABILITIES) return `at most ${MAX_CAPABILITIES} capabilities are allowed (got ${keys.length})`
+    for (const key of keys) {
+      const why = key === "" ? "must not be empty" : unstorable(key)
+      if (why !== undefined) return { path: [key], message: `name ${why}` }
+      if (utf8Bytes(key) > MAX_CAPABILITY_NAME_BYTES) {
+        return { path: [key], message: `name must be at most ${MAX_CAPABILITY_NAME_BYTES} bytes of UTF-8` }
+      }
+    }
+    return true
+  })
+)
+
+/** A string of at most MAX_ERROR_MESSAGE_BYTES, or null, checked in one step (one issue, never two alternatives). */
+const NullableErrorMessage = Schema.declare((u: unknown): u is string | null => u === null || typeof u === "string", {
+  identifier: "NullableErrorMessage",
+  description: `a string of at most ${MAX_ERROR_MESSAGE_BYTES} bytes of UTF-8, or null`,
+  jsonSchema: { anyOf: [{ type: "string" }, { type: "null" }] },
+  arbitrary: () => (fc) => fc.option(fc.string({ maxLength: 100 }), { nil: null }),
+  message: () => "must be a string or null"
+}).pipe(Schema.filter((s) => {
+  if (s === null) return true
+  const n = utf8Bytes(s)
+  return unstorable(s) ?? (n <= MAX_ERROR_MESSAGE_BYTES ? true : `must be at most ${MAX_ERROR_MESSAGE_BYTES} bytes of UTF-8 (got ${n})`)
+}))
+
+/**
+ * What a connector sends as error_message for an error text of any size or content: NUL and lone
+ * surrogates replaced by U+FFFD, cut to MAX_ERROR_MESSAGE_BYTES (ending in "…"), so the heartbeat that
+ * reports a failure is never itself refused.
+ */
+export const fitErrorMessage = (message: string): string => {
+  const clean = message.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+  if (utf8Bytes(clean) <= MAX_ERROR_MESSAGE_BYTES) return clean
+  let cut = Buffer.from(clean, "utf8").subarray(0, MAX_ERROR_MESSAGE_BYTES - 3).toString("utf8")
+  if (cut.endsWith("\uFFFD") && !clean.startsWith(cut)) cut = cut.slice(0, -1)
+  return `${cut}…`
+}
+
+export const HealthState = Schema.Literal("healthy", "degraded", "error").annotations({
+  message: () => ({ message: "must be one of healthy, degraded, error", override: true })
+})
 export type HealthState = typeof HealthState.Type
 
 export const HeartbeatCounters = Schema.Struct({
@@ -17,21 +141,23 @@ export const HeartbeatCounters = Schema.Struct({
 export type HeartbeatCounters = typeof HeartbeatCounters.Type
 
 export const HeartbeatV1 = Schema.Struct({
-  schema_version: Schema.Literal("connector.heartbeat.v1"),
+  schema_version: Schema.Literal("connector.heartbeat.v1").annotations({
+    message: () => "must be \"connector.heartbeat.v1\""
+  }),
   connector: Schema.Struct({
-    connector_type: RequiredString,
-    endpoint_identity: RequiredString,
+    connector_type: ConnectorType,
+    endpoint_identity: requiredString(MAX_ENDPOINT_IDENTITY_BYTES),
     instance_id: Schema.UUID,
-    version: optional(RequiredString)
+    version: optional(requiredString(MAX_VERSION_BYTES))
   }),
   status: Schema.Struct({
     state: HealthState,
-    error_message: optional(Schema.NullOr(Schema.String)),
-    uptime_s: Schema.Number.pipe(Schema.nonNegative())
+    error_message: optional(NullableErrorMessage),
+    uptime_s: Uptime
   }),
   counters: HeartbeatCounters,
-  checkpoint: optional(Schema.Struct({ cursor: Schema.String, updated_at: Rfc3339Timestamp })),
-  capabilities: optional(Schema.Record({ key: Schema.String, value: Schema.Boolean })),
+  checkpoint: optional(Schema.Struct({ cursor: boundedString(MAX_CURSOR_BYTES), updated_at: Rfc3339Timestamp })),
+  capabilities: optional(Capabilities),
   sent_at: Rfc3339Timestamp
 }).annotations({ identifier: "ConnectorHeartbeatV1" })
 export type HeartbeatV1 = typeof HeartbeatV1.Type

@@ -63,7 +63,11 @@ export const serve = <E, R>(
   Layer.scoped(
     HttpServer.HttpServer,
     Effect.gen(function*() {
-      const handler = yield* HttpLayerRouter.toHttpEffect(routes)
+      // find-my-way refuses path parameters over 100 characters with an empty 404; a parameter of any length
+      // Node accepts reaches its handler, which names what is wrong with it (an endpoint identity may be 256 bytes).
+      const handler = yield* HttpLayerRouter.toHttpEffect(routes).pipe(
+        Effect.provideService(HttpLayerRouter.RouterConfig, { maxParamLength: 16 * 1024 })
+      )
       const server = yield* NodeHttpServer.make(() => createServer(), { host: options.host, port: options.port })
       yield* server.serve(handler)
       return server

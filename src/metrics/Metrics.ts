@@ -19,9 +19,21 @@ export const ingestLatency = Metric.histogram(
   "Time to answer an ingest call (operation=single|batch), in seconds"
 )
 
-/** Heartbeats by `result` (accepted, rejected, unavailable) and `connector_type` (accepted ones only). */
+/**
+ * Heartbeats by `result` (accepted, rejected, unavailable) and `connector_type` (accepted ones only; types
+ * beyond the label budget read "other").
+ */
 export const heartbeatsReceived = Metric.counter("switchboard_heartbeats_received_total", {
   description: "Connector heartbeats received by result",
+  incremental: true
+})
+
+/**
+ * Label values folded into "other" because their label (`label`, e.g. connector_type) already has as
+ * many client-chosen values as it may (see LabelBudget.ts).
+ */
+export const labelValuesFolded = Metric.counter("switchboard_metric_label_values_folded_total", {
+  description: "Metric updates whose client-chosen label value was folded into \"other\" to bound cardinality, by label",
   incremental: true
 })
 

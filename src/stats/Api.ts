@@ -28,8 +28,12 @@ export class ConnectorsGroup extends HttpApiGroup.make("connectors")
   )
   .add(
     HttpApiEndpoint.get("list", "/api/connectors")
+      .setUrlParams(Schema.Struct({
+        limit: Schema.optional(Schema.String.annotations({ description: "1 to 500, default 100" })),
+        cursor: Schema.optional(Schema.String.annotations({ description: "meta.next_cursor of the previous page" }))
+      }))
       .addSuccess(ConnectorListResponse)
-      .annotate(OpenApi.Summary, "Every registered connector with liveness and today's numbers")
+      .annotate(OpenApi.Summary, "One page of the registered connectors with liveness and today's numbers, by type and identity")
   )
   .add(
     HttpApiEndpoint.get("summary", "/api/connectors/summary")

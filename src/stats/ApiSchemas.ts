@@ -1,10 +1,10 @@
 /**
  * Response shapes of the dashboard API (issue 4), snake_case JSON. Every route answers
- * `{ data, meta }`; errors are 4xx with `{ _tag, message }` (400 ValidationError for a bad `period`
- * or `limit`, 401 Unauthorized, 403 Forbidden for a token without the read role, 404 NotFound for an
- * unknown connector). All timestamps are ISO 8601 UTC strings; all buckets are UTC.
+ * `{ data, meta }`; errors are 4xx with `{ _tag, message }` (400 ValidationError for a bad `period`,
+ * `limit`, `cursor` or a connector path segment no connector can have, 401 Unauthorized, 403 Forbidden
+ * for a token without the read role, 404 NotFound for an unknown connector). All timestamps are ISO 8601 UTC strings; all buckets are UTC.
  *
- *   GET /api/connectors                                    → ConnectorListResponse
+ *   GET /api/connectors?limit=1..500&cursor=…              → ConnectorListResponse (one page, default 100)
  *   GET /api/connectors/summary?period=24h|7d|30d          → SummaryResponse     (default 24h)
  *   GET /api/connectors/fanout?period=7d|30d               → FanoutResponse      (default 7d)
  *   GET /api/connectors/errors?limit=1..500                → ErrorsResponse      (default 50)
@@ -156,7 +156,11 @@ export type WindowMeta = typeof WindowMeta.Type
 
 export const ListMeta = Schema.Struct({
   generated_at: Timestamp,
-  count: Count,
+  count: Count.annotations({ description: "connectors on this page" }),
+  limit: Count.annotations({ description: "the page size asked for (default 100, at most 500)" }),
+  next_cursor: Schema.NullOr(Schema.String).annotations({
+    description: "pass as ?cursor= for the next page; null on the last page"
+  }),
   online_threshold_s: Schema.Number,
   stale_threshold_s: Schema.Number
 }).annotations({ identifier: "ConnectorListMeta" })

@@ -18,6 +18,7 @@ import {
   SummaryResponse
 } from "./ApiSchemas.js"
 import { iso } from "./Buckets.js"
+import { connectorKeyOf, encodeCursor, parseCursor, parseListLimit } from "./Paging.js"
 import { parseFanoutPeriod, parseLimit, parsePeriod } from "./Period.js"
 
 /** A heartbeat is a few hundred bytes; this leaves room for many capabilities and a long cursor. */
@@ -61,13 +62,21 @@ export const ConnectorsHandlersLive = HttpApiBuilder.group(HubApi, "connectors",
           const body = yield* readJson(request, MAX_HEARTBEAT_BYTES)
           return yield* heartbeats.receive(body, yield* CurrentPrincipal)
         }))
-      .handleRaw("list", () =>
+      .handleRaw("list", ({ urlParams }) =>
         Effect.gen(function*() {
           yield* readable
-          const data = yield* dashboard.list
+          const limit = yield* parseListLimit(urlParams.limit)
+          const after = yield* parseCursor(urlParams.cursor)
+          const page = yield* dashboard.list({ limit, after })
           return json(ConnectorListResponse, {
-            data,
-            meta: { generated_at: yield* generatedAt, count: data.length, ...thresholds }
+            data: page.items,
+            meta: {
+              generated_at: yield* generatedAt,
+              count: page.items.length,
+              limit,
+              next_cursor: page.next === null ? null : encodeCursor(page.next),
+              ...thresholds
+            }
           })
         }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
       .handleRaw("summary", ({ urlParams }) =>
@@ -94,15 +103,17 @@ export const ConnectorsHandlersLive = HttpApiBuilder.group(HubApi, "connectors",
       .handleRaw("detail", ({ path }) =>
         Effect.gen(function*() {
           yield* readable
-          const found = yield* dashboard.detail(path)
+          const key = yield* connectorKeyOf(path)
+          const found = yield* dashboard.detail(key)
           if (Option.isNone(found)) return yield* notFound(path)
           return json(ConnectorDetailResponse, { data: found.value, meta: { generated_at: yield* generatedAt, ...thresholds } })
         }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
       .handleRaw("stats", ({ path, urlParams }) =>
         Effect.gen(function*() {
           yield* readable
+          const key = yield* connectorKeyOf(path)
           const period = yield* parsePeriod(urlParams.period)
-          const found = yield* dashboard.stats(path, period)
+          const found = yield* dashboard.stats(key, period)
           if (Option.isNone(found)) return yield* notFound(path)
           return json(ConnectorStatsResponse, { data: found.value.data, meta: found.value.window })
         }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))

@@ -92,6 +92,21 @@ layer(TestHub.layer, { excludeTestServices: true, timeout: 120_000 })("hostile i
       assert.strictEqual(rows[0]?.normalized_text, envelope.payload.normalized_text)
     }))
 
+  it.effect("a heartbeat nested 30,000 deep where a string belongs is a 400, not a crash of the error formatter", () =>
+    Effect.gen(function*() {
+      const hub = yield* TestHub.TestHub
+      const body = JSON.stringify({
+        schema_version: "connector.heartbeat.v1",
+        connector: { connector_type: "sandbox", endpoint_identity: "DEEP", instance_id: "0190f5a4-1111-7000-8000-000000000001" },
+        status: { state: "healthy", uptime_s: 1 },
+        counters: { messages_ingested: 0, messages_failed: 0, source_api_calls: 0, checkpoint_saves: 0, dedupe_accepted: 0 },
+        sent_at: "2026-11-22T10:00:00Z"
+      }).replace("\"DEEP\"", "[".repeat(30_000) + "]".repeat(30_000))
+      const res = yield* postJson(`${hub.url}/api/connectors/heartbeat`, hub.token, body)
+      assert.strictEqual(res.status, 400)
+      assert.include(JSON.stringify(field(res.body, "issues")), "connector.endpoint_identity")
+    }))
+
   it.effect("an error answer stays small: a batch of 500 envelopes with huge bad values", () =>
     Effect.gen(function*() {
       const hub = yield* TestHub.TestHub

@@ -4,7 +4,7 @@
  * blocks or crashes ingestion; a hub without the Heartbeat RPC is logged once and then ignored.
  */
 import { Clock, DateTime, type Duration, Effect, Option, Ref } from "effect"
-import type { HeartbeatInput } from "../../domain/Heartbeat.js"
+import { fitErrorMessage, type HeartbeatInput } from "../../domain/Heartbeat.js"
 import * as RequestIds from "../../ingest/RequestIds.js"
 import * as Policies from "../../policies.js"
 import { SwitchboardClient } from "../../../services/SwitchboardClient.js"
@@ -41,7 +41,7 @@ export const make = (options: Options, state: State) =>
         },
         status: {
           state: snapshot.health.state,
-          error_message: snapshot.health.message,
+          error_message: snapshot.health.message === null ? null : fitErrorMessage(snapshot.health.message),
           uptime_s: Math.max(0, Math.floor((now - startedAt) / 1000))
         },
         counters: snapshot.counters,

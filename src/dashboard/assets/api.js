@@ -58,6 +58,31 @@ export const getJson = async (path) => {
   return { data: body.data, meta: body.meta ?? {} }
 }
 
+/** Page size asked of a cursor-paged route (the API's maximum). */
+const PAGE_LIMIT = 500
+/** Pages followed at most (100,000 connectors); beyond that the list is marked `truncated`. */
+const MAX_PAGES = 200
+
+/**
+ * GETs every page of a cursor-paged list route, following `meta.next_cursor`, and returns all rows with
+ * the first page's meta (plus `truncated: true` when MAX_PAGES did not reach the end).
+ */
+export const getAllPages = async (path) => {
+  const separator = path.includes("?") ? "&" : "?"
+  const rows = []
+  let meta = null
+  let cursor = null
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = `limit=${PAGE_LIMIT}${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`
+    const answer = await getJson(`${path}${separator}${query}`)
+    meta ??= answer.meta
+    if (Array.isArray(answer.data)) rows.push(...answer.data)
+    cursor = typeof answer.meta.next_cursor === "string" ? answer.meta.next_cursor : null
+    if (cursor === null) return { data: rows, meta }
+  }
+  return { data: rows, meta: { ...meta, truncated: true } }
+}
+
 /** The path of one connector's resource (type and identity are URL-encoded path segments). */
 export const connectorPath = (type, identity, suffix = "") =>
   `/api/connectors/${encodeURIComponent(type)}/${encodeURIComponent(identity)}${suffix}`

@@ -132,7 +132,7 @@ const refresh = async () => {
   }
   setState("loading")
   const [list, summary, fanout, errors] = await Promise.allSettled([
-    Api.getJson("/api/connectors"),
+    Api.getAllPages("/api/connectors"),
     Api.getJson(`/api/connectors/summary?period=${prefs.period}`),
     Api.getJson(`/api/connectors/fanout?period=${prefs.fanoutPeriod}`),
     Api.getJson("/api/connectors/errors?limit=50")
