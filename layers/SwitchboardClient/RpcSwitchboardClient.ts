@@ -46,7 +46,7 @@ export const make = (options: Options) =>
     const auth = Client.authLayer(options.token)
     /** A client with its own protocol instance (its own table of pending calls). */
     const client = Effect.flatMap(
-      Layer.build(Layer.merge(Client.protocolLayer(options.url), auth)),
+      Layer.build(Layer.merge(Client.protocolLayer(options.url, options.token), auth)),
       (context) => Effect.provide(RpcClient.make(HubRpcs), context)
     )
     const hub = yield* client

@@ -1,4 +1,8 @@
-/** Bearer-token authentication for the RPC group: every call carries `authorization: Bearer <token>`. */
+/**
+ * Bearer-token authentication for the RPC group, per call: the HTTP `authorization` header merged with
+ * the call's own headers (which win). The `/rpc` route has already refused requests without a valid
+ * HTTP token before reading their body (NdjsonRoute.ts).
+ */
 import { RpcMiddleware } from "@effect/rpc"
 import { Schema } from "effect"
 import { Unauthorized, Unavailable } from "../domain/Errors.js"

@@ -2,7 +2,7 @@
 import { Rpc, RpcGroup } from "@effect/rpc"
 import { Schema } from "effect"
 import type { IngestEnvelopeInput } from "../domain/Envelope.js"
-import { Forbidden, Overloaded, Unavailable, ValidationError } from "../domain/Errors.js"
+import { Forbidden, Overloaded, PayloadTooLarge, Unavailable, ValidationError } from "../domain/Errors.js"
 import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
 
 /**
@@ -15,7 +15,8 @@ export const EnvelopeOnTheWire = Schema.declare(
   { identifier: "IngestEnvelopeV1Input", description: "an ingest.v1 envelope, validated by the handler" }
 )
 
-export const IngestErrors = Schema.Union(ValidationError, Forbidden, Overloaded, Unavailable)
+/** PayloadTooLarge comes from the HTTP edge (a body over the `/rpc` cap), not from the handlers. */
+export const IngestErrors = Schema.Union(ValidationError, Forbidden, Overloaded, Unavailable, PayloadTooLarge)
 
 export class IngestRpcs extends RpcGroup.make(
   Rpc.make("Ingest", { payload: EnvelopeOnTheWire, success: IngestAnswer, error: IngestErrors }),
