@@ -5,6 +5,7 @@
  * catch-all target `general` gets the request if it exists.
  */
 import { Either } from "effect"
+import { RE2JS } from "re2js"
 
 /** The name of the catch-all target. */
 export const GENERAL_TARGET = "general"
@@ -35,7 +36,7 @@ export interface RoutableMessage {
 
 interface CompiledRule {
   readonly spec: RuleSpec
-  readonly pattern: RegExp | null
+  readonly pattern: TextPattern | null
 }
 
 /** Rules ready to evaluate, in evaluation order, with the set of live targets. */
@@ -52,13 +53,29 @@ export interface SkippedRule {
 
 export const empty: RoutingTable = { rules: [], targets: new Set() }
 
-/** Compiles a `--text-matches` pattern; never global or sticky, so `test` keeps no state. */
-export const compilePattern = (source: string, ignoreCase: boolean): Either.Either<RegExp, string> => {
+/** A compiled `--text-matches` pattern. */
+export interface TextPattern {
+  readonly test: (text: string) => boolean
+}
+
+/** Longest `--text-matches` pattern accepted. */
+export const MAX_PATTERN_LENGTH = 1000
+
+/**
+ * Compiles a `--text-matches` pattern with RE2 (the re2js port): matching takes time linear in the
+ * text, so no pattern can backtrack catastrophically (`(a+)+$` included) and freeze the hub. RE2 syntax is
+ * JavaScript's without backreferences and lookaround, which it refuses with a message naming the construct.
+ */
+export const compilePattern = (source: string, ignoreCase: boolean): Either.Either<TextPattern, string> => {
+  if (source.length > MAX_PATTERN_LENGTH) {
+    return Either.left(`--text-matches must be at most ${MAX_PATTERN_LENGTH} characters (got ${source.length})`)
+  }
   try {
-    return Either.right(new RegExp(source, ignoreCase ? "i" : ""))
+    const re = RE2JS.compile(source, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0)
+    return Either.right({ test: (text) => re.matcher(text).find() })
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e)
-    return Either.left(`--text-matches is not a valid regular expression: ${detail}`)
+    return Either.left(`--text-matches is not a valid RE2 regular expression: ${detail}`)
   }
 }
 

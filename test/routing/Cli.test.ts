@@ -45,7 +45,7 @@ layer(TestLayer, { excludeTestServices: true, timeout: 120_000 })("targets / rou
         "TargetExists: a target named \"alpha\" already exists (remove it first)")
 
       const badRegex = yield* cli("routes", "add", "--text-matches", "(unclosed", "--target", "alpha")
-      assert.match(messageOf(badRegex.error), /^RoutingInputInvalid: --text-matches is not a valid regular expression: /)
+      assert.match(messageOf(badRegex.error), /^RoutingInputInvalid: --text-matches is not a valid RE2 regular expression: /)
       assert.strictEqual(messageOf((yield* cli("routes", "add", "--channel", "telegram", "--target", "nope")).error),
         "TargetNotFound: no target named \"nope\"")
       assert.strictEqual(messageOf((yield* cli("routes", "add", "--channel", "fax", "--target", "alpha")).error),
@@ -117,8 +117,8 @@ describe("the switchboard script", () => {
       })
       assert.strictEqual(run.code, 1)
       assert.deepStrictEqual(run.stderr.trim().split("\n"), [
-        "switchboard: RoutingInputInvalid: --text-matches is not a valid regular expression: " +
-        "Invalid regular expression: /a(b/: Unterminated group"
+        "switchboard: RoutingInputInvalid: --text-matches is not a valid RE2 regular expression: " +
+        "error parsing regexp: missing closing ): `a(b`"
       ])
     }).pipe(Effect.scoped))
 })
