@@ -11,8 +11,11 @@
  */
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Cause, Clock, Duration, Effect, Fiber, FiberSet, Layer, Metric, Queue, Ref, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, FiberSet, Layer, Metric, Option, Queue, Ref, Schedule } from "effect"
+import * as Addresses from "../../src/delivery/Addresses.js"
 import * as DeliveryConfig from "../../src/delivery/DeliveryConfig.js"
+import { DatabaseLocation } from "../../services/Database.js"
+import { HubConfigFromEnv } from "../../services/HubConfig.js"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
 import { type ClaimedDelivery, DeliveryStore } from "../../services/DeliveryStore.js"
 import * as WebhookPoster from "./WebhookPoster.js"
@@ -159,11 +162,32 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
     )
   })
 
-/** The worker with the given settings (tests pass short retry schedules here). */
+/**
+ * The worker with the given settings (tests pass short retry schedules here). Its HTTP client resolves
+ * names through the address guard, so every connection is checked (Addresses.ts).
+ */
 export const layerWith = (options: DeliveryConfig.DeliveryOptions) =>
   Layer.scopedDiscard(options.enabled ? make(options) : Effect.logInfo("delivery: worker disabled")).pipe(
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(NodeHttpClient.layerWithoutAgent),
+    Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true, lookup: Addresses.guardedLookup(options.allowPrivate) }))
   )
 
-/** The worker configured from SWITCHBOARD_DELIVERY_* (see DeliveryConfig). */
-export const layer = Layer.unwrapEffect(Effect.map(DeliveryConfig.FromEnv, layerWith))
+/**
+ * The worker configured from SWITCHBOARD_DELIVERY_* (see DeliveryConfig); private targets are allowed by
+ * default only on the embedded database.
+ */
+export const layer = Layer.unwrapEffect(
+  Effect.gen(function*() {
+    const options = yield* DeliveryConfig.FromEnv
+    const allow = yield* DeliveryConfig.AllowPrivateFromEnv
+    const location = yield* DatabaseLocation
+    const hub = yield* HubConfigFromEnv
+    const allowPrivate = Option.getOrElse(allow, () => location.kind === "embedded")
+    if (allowPrivate) {
+      yield* Effect.logInfo("delivery: loopback and private targets are allowed").pipe(
+        Effect.annotateLogs({ reason: Option.isSome(allow) ? "SWITCHBOARD_DELIVERY_ALLOW_PRIVATE" : "embedded database" })
+      )
+    }
+    return layerWith({ ...options, allowPrivate, hubPort: hub.port === 0 ? null : hub.port })
+  })
+)

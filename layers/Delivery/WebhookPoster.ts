@@ -3,7 +3,9 @@
  * means (delivered, retry when, or dead letter). Never fails: network errors and timeouts are transient.
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Metric, Option, Random } from "effect"
+import { Clock, Duration, Effect, Metric, Option, Random, Stream } from "effect"
+import ipaddr from "ipaddr.js"
+import * as Addresses from "../../src/delivery/Addresses.js"
 import * as CanonicalRequest from "../../src/delivery/CanonicalRequest.js"
 import type * as RetryPolicy from "../../src/delivery/RetryPolicy.js"
 import { classify, decide } from "../../src/delivery/RetryPolicy.js"
@@ -27,6 +29,47 @@ const describeCause = (cause: unknown): string => {
 export interface PosterOptions {
   readonly requestTimeout: Duration.Duration
   readonly retry: RetryPolicy.RetryPolicy
+  readonly allowPrivate: boolean
+  readonly hubPort: number | null
+}
+
+/** Most of a reply body read (for the excerpt kept in last_error): a target cannot make the hub buffer more. */
+const MAX_REPLY_BYTES = 4096
+
+const readExcerpt = (stream: Stream.Stream<Uint8Array, unknown>) =>
+  Stream.runFoldWhile(stream, Buffer.alloc(0), (acc) => acc.length < MAX_REPLY_BYTES, (acc, chunk) =>
+    Buffer.concat([acc, chunk]).subarray(0, MAX_REPLY_BYTES)).pipe(
+      Effect.map((bytes) => bytes.toString("utf8")),
+      Effect.orElseSucceed(() => "")
+    )
+
+/**
+ * Why the target URL itself may not be delivered to (a literal address the guard refuses, or this hub's
+ * own port on loopback); names are checked when they are resolved, at connect time.
+ */
+const urlRefusal = (url: string, options: PosterOptions): string | undefined => {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return "the target URL is not valid"
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "")
+  const port = u.port === "" ? (u.protocol === "https:" ? 443 : 80) : Number(u.port)
+  if (options.hubPort !== null && port === options.hubPort && Addresses.isLoopbackHost(host)) {
+    return "the target is this hub itself"
+  }
+  return ipaddr.isValid(host) ? Addresses.refusal(host, options.allowPrivate) : undefined
+}
+
+/** A transport failure that is the address guard refusing the connection: permanent, not retried. */
+const refusedByGuard = (cause: unknown): boolean => {
+  let current = cause
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if ((current as NodeJS.ErrnoException).code === Addresses.REFUSED_CODE) return true
+    current = current.cause
+  }
+  return false
 }
 
 export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
@@ -42,21 +85,34 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
       }),
       HttpClientRequest.bodyText(body, "application/json")
     )
+    const refused = urlRefusal(url, options)
+    if (refused !== undefined) {
+      return Effect.succeed<RetryPolicy.Verdict>({ _tag: "Permanent", status: null, error: `address refused: ${refused}` })
+    }
     return client.execute(request).pipe(
       Effect.flatMap((response) =>
         Effect.map(
-          Effect.orElseSucceed(response.text, () => ""),
+          readExcerpt(response.stream),
           (text) => classify(response.status, response.headers["retry-after"], text, nowMs)
         )
       ),
       Effect.scoped,
-      Effect.catchAll((e) => Effect.succeed(transient(`network error (${e.reason}): ${describeCause(e.cause)}`))),
+      Effect.catchAll((e): Effect.Effect<RetryPolicy.Verdict> =>
+        Effect.succeed(
+          refusedByGuard(e.cause)
+            ? { _tag: "Permanent", status: null, error: `address refused: ${describeCause(e.cause)}` }
+            : transient(`network error (${e.reason}): ${describeCause(e.cause)}`)
+        )
+      ),
       Effect.timeoutOption(options.requestTimeout),
       Effect.map(Option.getOrElse(() => transient(`timeout after ${Duration.format(options.requestTimeout)}`)))
     )
   }
 
-  /** The outcome of one attempt at `row` (a defect is logged and retried after the base delay). */
+  /**
+   * The outcome of one attempt at `row`. A defect is logged and counts as a failed attempt under the same
+   * policy (backoff, then a dead letter when attempts run out), never an endless retry.
+   */
   return (row: ClaimedDelivery): Effect.Effect<AttemptResult> =>
     Effect.gen(function*() {
       const start = yield* Clock.currentTimeMillis
@@ -70,13 +126,9 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
       Effect.catchAllCause((cause) =>
         Effect.logError("delivery: attempt failed unexpectedly", cause).pipe(
           Effect.annotateLogs({ target: row.target, webhook_id: row.webhook_id }),
-          Effect.zipRight(Clock.currentTimeMillis),
-          Effect.map((now): AttemptResult => ({
-            _tag: "Retry",
-            status: null,
-            error: "internal error in the delivery worker",
-            next_attempt_at: new Date(now + options.retry.baseDelayMs)
-          }))
+          Effect.zipRight(Effect.zipWith(Clock.currentTimeMillis, Random.next, (now, random) =>
+            decide(options.retry, transient("internal error in the delivery worker"), row.attempts + 1, now, random)
+          ))
         )
       )
     )

@@ -133,6 +133,7 @@ export const startHub = (o: ServerOptions) =>
       DATABASE_URL: o.db.url,
       SWITCHBOARD_HOST: "127.0.0.1",
       SWITCHBOARD_DEV_TOKEN: "false",
+      SWITCHBOARD_DELIVERY_ALLOW_PRIVATE: "true",
       SWITCHBOARD_DB_POOL_SIZE: String(o.poolSize)
     },
     "/ready",

@@ -19,6 +19,13 @@ export interface DeliveryOptions {
   readonly depthInterval: Duration.Duration
   /** Retries and dead-lettering. */
   readonly retry: RetryPolicy.RetryPolicy
+  /**
+   * Deliver to loopback and private addresses (SWITCHBOARD_DELIVERY_ALLOW_PRIVATE; default true only on
+   * the embedded database, for local development). Link-local and metadata addresses are never allowed.
+   */
+  readonly allowPrivate: boolean
+  /** The hub's own port: a loopback target on it is refused (a delivery loop), private allowed or not. */
+  readonly hubPort: number | null
 }
 
 export const defaults: DeliveryOptions = {
@@ -29,7 +36,9 @@ export const defaults: DeliveryOptions = {
   lease: Duration.seconds(60),
   recordBatch: 256,
   depthInterval: Duration.seconds(5),
-  retry: RetryPolicy.defaults
+  retry: RetryPolicy.defaults,
+  allowPrivate: false,
+  hubPort: null
 }
 
 const duration = (name: string, fallback: Duration.Duration) =>
@@ -41,7 +50,10 @@ const positive = (name: string, fallback: number) =>
     Config.withDefault(fallback)
   )
 
-export const FromEnv: Config.Config<DeliveryOptions> = Config.all({
+/** SWITCHBOARD_DELIVERY_ALLOW_PRIVATE when set; unset, the caller decides from the database kind. */
+export const AllowPrivateFromEnv = Config.option(Config.boolean("SWITCHBOARD_DELIVERY_ALLOW_PRIVATE"))
+
+export const FromEnv: Config.Config<Omit<DeliveryOptions, "allowPrivate" | "hubPort">> = Config.all({
   enabled: Config.boolean("SWITCHBOARD_DELIVERY_ENABLED").pipe(Config.withDefault(defaults.enabled)),
   pollInterval: duration("SWITCHBOARD_DELIVERY_POLL_INTERVAL", defaults.pollInterval),
   concurrency: positive("SWITCHBOARD_DELIVERY_CONCURRENCY", defaults.concurrency),

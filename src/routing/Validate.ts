@@ -1,5 +1,7 @@
 /** Checks of `targets add` / `routes add` arguments; each failure is one line naming the argument. */
 import { Either } from "effect"
+import ipaddr from "ipaddr.js"
+import { refusal } from "../delivery/Addresses.js"
 import { Channel, Provider, providersByChannel } from "../domain/Envelope.js"
 import { compilePattern, type RuleSpec } from "./Rules.js"
 
@@ -13,9 +15,14 @@ export const targetName = (name: string): Either.Either<string, string> =>
 export const targetUrl = (url: string): Either.Either<string, string> => {
   try {
     const u = new URL(url)
-    return u.protocol === "http:" || u.protocol === "https:"
-      ? Either.right(u.toString())
-      : Either.left(`--url must be an http:// or https:// URL (got ${u.protocol})`)
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      return Either.left(`--url must be an http:// or https:// URL (got ${u.protocol})`)
+    }
+    // Link-local and metadata addresses are never targets; private ones are checked at delivery time,
+    // where SWITCHBOARD_DELIVERY_ALLOW_PRIVATE is known (and names are checked once resolved).
+    const host = u.hostname.replace(/^\[|\]$/g, "")
+    const refused = ipaddr.isValid(host) ? refusal(host, true) : undefined
+    return refused === undefined ? Either.right(u.toString()) : Either.left(`--url is refused: ${refused}`)
   } catch {
     return Either.left(`--url is not a valid URL: "${url}"`)
   }

@@ -15,7 +15,8 @@ export const start = (env: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.async<HubProcess, Error>((resume) => {
       const child = Child.spawn(SCRIPT, ["serve"], {
-        env: { ...process.env, SWITCHBOARD_PORT: "0", SWITCHBOARD_DEV_TOKEN: "false", ...env },
+        // Its delivery targets are test receivers on loopback.
+        env: { ...process.env, SWITCHBOARD_PORT: "0", SWITCHBOARD_DEV_TOKEN: "false", SWITCHBOARD_DELIVERY_ALLOW_PRIVATE: "true", ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })
       let out = ""
