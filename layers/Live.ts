@@ -52,9 +52,14 @@ const banner = (config: HubConfigShape) =>
     yield* Console.log(`  database: ${location.kind} (${location.where})`)
     yield* Console.log(`  docs:     ${address}/docs   health: ${address}/health   ready: ${address}/ready`)
     yield* Console.log(`  dashboard: ${address}/connectors (paste the dev token, or open ${address}/connectors#token=<token>)`)
-    if (config.devToken) {
-      const token = yield* DevToken.ensure(config.dataDir)
-      yield* Console.log(`  dev token (${token.created ? "new, " : ""}saved in ${token.file}):`)
+    // The dev token (admin, never expires) is for the embedded database; on a real server only on request,
+    // and then never written over the embedded database's dev-token file.
+    const embedded = location.kind === "embedded"
+    if (config.devToken === true || (config.devToken === "auto" && embedded)) {
+      const token = yield* DevToken.ensure(embedded ? config.dataDir : undefined)
+      yield* Console.log(
+        `  dev token (${token.created ? "new" : "reused"}${token.file === undefined ? ", not saved: DATABASE_URL" : `, saved in ${token.file}`}):`
+      )
       yield* Console.log(`    ${Redacted.value(token.secret)}`)
     }
     yield* Effect.logInfo("hub started").pipe(Effect.annotateLogs({ address, database: location.kind }))

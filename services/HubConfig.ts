@@ -10,8 +10,12 @@ export interface HubConfigShape {
   readonly dataDir: string
   /** Ingest submissions allowed in flight before answering 429 (SWITCHBOARD_MAX_INFLIGHT). */
   readonly maxInflight: number
-  /** Create and print a development token at start (SWITCHBOARD_DEV_TOKEN=off disables). */
-  readonly devToken: boolean
+  /**
+   * Create and print a development token at start (SWITCHBOARD_DEV_TOKEN): "auto" (unset) creates it only on
+   * the embedded database; true forces it (also on DATABASE_URL, printed but never written to the data
+   * directory); false never creates it.
+   */
+  readonly devToken: boolean | "auto"
   /** Minimum log level (SWITCHBOARD_LOG_LEVEL). */
   readonly logLevel: LogLevel.LogLevel
 }
@@ -24,7 +28,7 @@ export const HubConfigFromEnv: Config.Config<HubConfigShape> = Config.all({
   ),
   dataDir: Config.string("SWITCHBOARD_DATA_DIR").pipe(Config.withDefault(".switchboard")),
   maxInflight: Config.integer("SWITCHBOARD_MAX_INFLIGHT").pipe(Config.withDefault(2048)),
-  devToken: Config.boolean("SWITCHBOARD_DEV_TOKEN").pipe(Config.withDefault(true)),
+  devToken: Config.boolean("SWITCHBOARD_DEV_TOKEN").pipe(Config.withDefault<boolean | "auto">("auto")),
   logLevel: Config.logLevel("SWITCHBOARD_LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
 })
 

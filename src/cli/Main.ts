@@ -20,7 +20,7 @@ const serve = Command.make("serve", {}, () =>
         "run the hub (REST + RPC + docs) until SIGINT/SIGTERM.",
         "Environment: DATABASE_URL (unset: embedded PGlite under SWITCHBOARD_DATA_DIR, default .switchboard),",
         "SWITCHBOARD_HOST (127.0.0.1), SWITCHBOARD_PORT (7400), SWITCHBOARD_MAX_INFLIGHT (2048),",
-        "SWITCHBOARD_DEV_TOKEN (true), SWITCHBOARD_LOG_LEVEL (info: debug|info|warn|error), SWITCHBOARD_DB_POOL_SIZE (16)."
+        "SWITCHBOARD_DEV_TOKEN (auto: only on the embedded database; true also prints one on DATABASE_URL), SWITCHBOARD_LOG_LEVEL (info: debug|info|warn|error), SWITCHBOARD_DB_POOL_SIZE (16)."
       ].join(" ")
     )
   )

@@ -1,6 +1,7 @@
 /**
  * The development token: created on first start with full scope and the admin role, written once to
- * `<dataDir>/dev-token` (mode 0600) and reused while it still verifies against the database.
+ * `<dataDir>/dev-token` (mode 0600) and reused while it still verifies against the database. Without a
+ * data directory (a real Postgres server) it is created and answered, never written.
  */
 import { Effect, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
@@ -16,11 +17,11 @@ const readFile = (file: string) =>
     }
   })
 
-export const ensure = (dataDir: string) =>
+export const ensure = (dataDir: string | undefined) =>
   Effect.gen(function*() {
     const tokens = yield* TokenStore
-    const file = Path.resolve(dataDir, "dev-token")
-    const existing = yield* readFile(file)
+    const file = dataDir === undefined ? undefined : Path.resolve(dataDir, "dev-token")
+    const existing = file === undefined ? Option.none<string>() : yield* readFile(file)
     if (Option.isSome(existing) && existing.value !== "") {
       const secret = Redacted.make(existing.value)
       const valid = yield* tokens.verify(secret).pipe(Effect.as(true), Effect.catchTag("Unauthorized", () => Effect.succeed(false)))
@@ -37,6 +38,7 @@ export const ensure = (dataDir: string) =>
       expires_at: null,
       replaces: null
     })
+    if (file === undefined) return { secret, file, created: true }
     yield* Effect.sync(() => {
       Fs.mkdirSync(Path.dirname(file), { recursive: true, mode: 0o700 })
       Fs.writeFileSync(file, `${Redacted.value(secret)}\n`, { mode: 0o600 })

@@ -8,15 +8,21 @@ const SCRIPT = Path.resolve(import.meta.dirname, "../../../scripts/switchboard")
 export interface HubProcess {
   readonly url: string
   readonly child: Child.ChildProcess
+  /** Everything it printed on stdout so far (the banner). */
+  readonly stdout: () => string
 }
 
 /** Starts a hub with extra environment; resolves once it prints the address it listens on (dies after 60 s). */
-export const start = (env: Record<string, string>) =>
+/** `env` values that are undefined are removed from the child's environment (unset, not empty). */
+export const start = (env: Record<string, string | undefined>, args: ReadonlyArray<string> = ["serve"]) =>
   Effect.acquireRelease(
     Effect.async<HubProcess, Error>((resume) => {
-      const child = Child.spawn(SCRIPT, ["serve"], {
+      const child = Child.spawn(SCRIPT, [...args], {
         // Its delivery targets are test receivers on loopback.
-        env: { ...process.env, SWITCHBOARD_PORT: "0", SWITCHBOARD_DEV_TOKEN: "false", SWITCHBOARD_DELIVERY_ALLOW_PRIVATE: "true", ...env },
+        env: Object.fromEntries(
+          Object.entries({ ...process.env, SWITCHBOARD_PORT: "0", SWITCHBOARD_DEV_TOKEN: "false", SWITCHBOARD_DELIVERY_ALLOW_PRIVATE: "true", ...env })
+            .filter((kv): kv is [string, string] => kv[1] !== undefined)
+        ),
         stdio: ["ignore", "pipe", "pipe"]
       })
       let out = ""
@@ -35,7 +41,7 @@ export const start = (env: Record<string, string>) =>
       child.stdout?.on("data", (chunk: Buffer) => {
         out += chunk.toString("utf8")
         const m = /listening on (http:\/\/[^\s]+)/.exec(out)
-        if (m?.[1] !== undefined) settle(Effect.succeed({ url: m[1], child }))
+        if (m?.[1] !== undefined) settle(Effect.succeed({ url: m[1], child, stdout: () => out }))
       })
       child.stderr?.on("data", (chunk: Buffer) => {
         err = (err + chunk.toString("utf8")).slice(-4000)
