@@ -1,7 +1,8 @@
 /** `switchboard token create|list|revoke|rotate` (DESIGN.md §5.6). */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Clock, Console, Effect, Either, Option, Redacted } from "effect"
+import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
 import { Role } from "../domain/Principal.js"
+import { scopeProblem } from "../domain/Token.js"
 import type { TokenRecord } from "../../services/TokenStore.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import * as DurationSpec from "./DurationSpec.js"
@@ -34,6 +35,9 @@ const printCreated = (secret: Redacted.Redacted<string>, record: TokenRecord, as
       ].filter((l) => l !== "").join("\n")
     )
 
+/** `token create` was given a scope no envelope can match. */
+class TokenScopeInvalid extends Data.TaggedError("TokenScopeInvalid")<{ readonly message: string }> {}
+
 const create = Command.make(
   "create",
   {
@@ -54,6 +58,8 @@ const create = Command.make(
   },
   (o) =>
     Effect.gen(function*() {
+      const problem = scopeProblem(o.channel, o.provider)
+      if (problem !== undefined) return yield* new TokenScopeInvalid({ message: problem })
       const tokens = yield* TokenStore
       const { record, secret } = yield* tokens.create({
         env: o.env,
