@@ -3,7 +3,7 @@
  * Exactly-once comes from the store's unique dedupe key; this layer never checks before inserting.
  */
 import { Clock, type Duration, Effect, Either, Layer } from "effect"
-import type { IngestEnvelopeV1 } from "../../src/domain/Envelope.js"
+import { type IngestEnvelopeV1, MAX_ENVELOPE_BYTES } from "../../src/domain/Envelope.js"
 import { Forbidden, Overloaded, Unavailable, ValidationError } from "../../src/domain/Errors.js"
 import {
   type BatchAnswer,
@@ -94,6 +94,22 @@ const logRefused = (outcome: Refused) =>
     Effect.annotateLogs({ reason: outcome.reason })
   )
 
+/**
+ * In a batch each envelope keeps the single-envelope limit (DESIGN §5.1: encoded ≤ 1 MiB), measured as
+ * compact JSON; checked after validation, so the value is known to serialise.
+ */
+const withinSize = (input: unknown, envelope: IngestEnvelopeV1): Either.Either<IngestEnvelopeV1, ValidationError> => {
+  const bytes = Buffer.byteLength(JSON.stringify(input), "utf8")
+  return bytes <= MAX_ENVELOPE_BYTES
+    ? Either.right(envelope)
+    : Either.left(
+      new ValidationError({
+        message: `the envelope is ${bytes} bytes of JSON, over the limit of ${MAX_ENVELOPE_BYTES}`,
+        issues: [{ path: "(envelope)", message: `must be at most ${MAX_ENVELOPE_BYTES} bytes as JSON (got ${bytes})` }]
+      })
+    )
+}
+
 const toAnswer = (row: NewInboxRow, outcome: StoredOutcome): IngestAnswer => ({
   status: "accepted",
   request_id: outcome.request_id,
@@ -159,7 +175,9 @@ export const make = (options: Options = defaults) =>
           issues: [{ path: "envelopes", message: `must hold 1 to ${MAX_BATCH} envelopes (got ${inputs.length})` }]
         })
       }
-      const checked = inputs.map((input) => Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e)))
+      const checked = inputs.map((input) =>
+        Either.flatMap(validateEnvelope(input), (e) => Either.flatMap(withinSize(input, e), (ok) => checkScope(principal, ok)))
+      )
       const valid = checked.flatMap((c) => (Either.isRight(c) ? [c.right] : []))
       const rows = yield* Effect.forEach(valid, newRow)
       const outcomes = yield* admitted(store.insertMany(rows)).pipe(

@@ -77,6 +77,19 @@ layer(TestHub.layer, { excludeTestServices: true, timeout: 120_000 })("hostile i
       results.forEach((r, i) => assert.strictEqual(r.status, i % 2 === 0 ? "accepted" : "rejected", `result ${i}`))
     }))
 
+  it.effect("in a batch, an envelope over the 1 MiB single-envelope limit is rejected alone", () =>
+    Effect.gen(function*() {
+      const hub = yield* TestHub.TestHub
+      const run = `hostile-size-${yield* Random.nextIntBetween(0, 1_000_000_000)}`
+      const big = { ...sample(`${run}-big`), payload: { raw: { blob: "b".repeat(1_100_000) }, normalized_text: "big" } }
+      const res = yield* postJson(`${hub.url}/api/ingest/batch`, hub.token, { envelopes: [sample(`${run}-ok`), big] })
+      assert.strictEqual(res.status, 202)
+      assert.strictEqual(field(res.body, "accepted"), 1)
+      const results = field(res.body, "results") as ReadonlyArray<{ status: string; error?: { message: string } }>
+      assert.strictEqual(results[1]?.status, "rejected")
+      assert.include(String(results[1]?.error?.message), "over the limit of 1048576")
+    }))
+
   it.effect("what is stored is exactly what was sent: astral characters, escapes, unusual keys, big and tiny numbers", () =>
     Effect.gen(function*() {
       const hub = yield* TestHub.TestHub
