@@ -1,6 +1,7 @@
 /**
  * The embedded database: PGlite persisted under `<dataDir>/pgdata`, served over the Postgres wire
- * protocol on a loopback port so `@effect/sql-pg` talks to it like any Postgres. The serving
+ * protocol on a Unix socket in the data directory (mode 0700, so no other OS user can reach it) so
+ * `@effect/sql-pg` talks to it like any Postgres. The serving
  * process writes `<dataDir>/embedded.json`; another process (the CLI while the hub runs) connects
  * to that port instead of opening the same files twice.
  */
@@ -67,9 +68,33 @@ const attempt = <A>(step: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) })
 
 /**
- * Opens PGlite on the data directory (in memory when `dataDir` is undefined) and serves it on a
- * free loopback port for the life of the scope.
+ * Opens PGlite on the data directory and serves it, for the life of the scope, on a Unix socket inside
+ * that 0700 directory (in memory on a free loopback port when `dataDir` is undefined: tests).
  */
+/** node-postgres reaches a Unix socket as host = its directory, port = the number in `.s.PGSQL.<port>`. */
+const SOCKET_PORT = 5432
+const socketPath = (dataDir: string) => Path.join(dataDir, `.s.PGSQL.${SOCKET_PORT}`)
+/** Unix socket paths are limited to 107 bytes on Linux. */
+const MAX_SOCKET_PATH = 107
+
+/** The socket to serve a data directory's database on: the directory made 0700, a stale socket removed. */
+const socketIn = (dataDir: string) =>
+  Effect.gen(function*() {
+    const path = socketPath(dataDir)
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+      return yield* new EmbeddedStartFailed({
+        step: "serve PGlite",
+        cause: new Error(`the socket path ${path} is longer than ${MAX_SOCKET_PATH} bytes: use a shorter SWITCHBOARD_DATA_DIR`)
+      })
+    }
+    yield* Effect.sync(() => {
+      Fs.chmodSync(dataDir, 0o700)
+      // No live server owns this directory (findServer said so): a socket left by a killed hub is stale.
+      Fs.rmSync(path, { force: true })
+    })
+    return { host: dataDir, port: SOCKET_PORT }
+  })
+
 export const serve = (dataDir: string | undefined, maxConnections: number) =>
   Effect.gen(function*() {
     if (dataDir !== undefined) yield* Effect.sync(() => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
@@ -77,8 +102,16 @@ export const serve = (dataDir: string | undefined, maxConnections: number) =>
       attempt("open PGlite", () => dataDir === undefined ? PGlite.create() : PGlite.create(Path.join(dataDir, "pgdata"))),
       (db) => closing("close PGlite", () => db.close())
     )
-    const port = yield* freePort
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections })
+    // A data directory's database is served on a Unix socket inside that 0700 directory, so only this OS
+    // user can reach it (PGlite checks no password). A throwaway in-memory one (tests) uses loopback TCP.
+    const listen = dataDir === undefined
+      ? { host: "127.0.0.1", port: yield* freePort }
+      : yield* socketIn(dataDir)
+    const server = new PGLiteSocketServer({
+      db,
+      ...(dataDir === undefined ? { host: listen.host, port: listen.port } : { path: socketPath(dataDir) }),
+      maxConnections
+    })
     yield* Effect.acquireRelease(
       attempt("serve PGlite", () => server.start()),
       () => closing("stop the PGlite socket server", () => server.stop())
@@ -87,12 +120,12 @@ export const serve = (dataDir: string | undefined, maxConnections: number) =>
       const file = servedFile(dataDir)
       yield* Effect.acquireRelease(
         Effect.sync(() =>
-          Fs.writeFileSync(file, JSON.stringify({ host: "127.0.0.1", port, pid: process.pid }), { mode: 0o600 })
+          Fs.writeFileSync(file, JSON.stringify({ host: listen.host, port: listen.port, pid: process.pid }), { mode: 0o600 })
         ),
         () => Effect.sync(() => Fs.rmSync(file, { force: true }))
       )
     }
-    return { host: "127.0.0.1", port }
+    return listen
   })
 
 export interface Options {

@@ -56,7 +56,7 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("the development tok
       assert.strictEqual(Fs.readFileSync(file, "utf8"), "sw_dev_embedded-database-token\n")
     }), 120_000)
 
-  it.scoped("npm start on the embedded database: a working token in a 0600 file, the same one on the next start", () =>
+  it.scoped("npm start on the embedded database: served on a socket only this user can reach; a working token in a 0600 file, the same one on the next start", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const env = { DATABASE_URL: undefined, SWITCHBOARD_DATA_DIR: dir, SWITCHBOARD_DEV_TOKEN: undefined }
@@ -70,6 +70,10 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("the development tok
       assert.strictEqual((yield* postJson(`${first.url}/api/ingest`, token, sample("devtoken-embedded"))).status, 202)
       const ready = yield* Effect.promise(() => fetch(`${first.url}/ready`).then((r) => r.status))
       assert.strictEqual(ready, 200)
+      // The database is served on a Unix socket inside the 0700 data directory, never on a TCP port.
+      assert.strictEqual(Fs.statSync(dir).mode & 0o777, 0o700)
+      assert.isTrue(Fs.statSync(Path.join(dir, ".s.PGSQL.5432")).isSocket())
+      assert.deepInclude(JSON.parse(Fs.readFileSync(Path.join(dir, "embedded.json"), "utf8")), { host: dir, port: 5432 })
       yield* HubProcess.kill(first, "SIGTERM")
 
       const second = yield* HubProcess.start(env)
