@@ -1,5 +1,6 @@
 /** `switchboard targets|routes|deadletters …`: delivery targets, routing rules, dead letters (issue 5). */
 import { Args, Command, Options } from "@effect/cli"
+import * as Fs from "node:fs"
 import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
 import * as Signature from "../delivery/Signature.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
@@ -16,18 +17,52 @@ const APPLIES = "running hubs apply this within SWITCHBOARD_ROUTING_REFRESH (def
 const text = (name: string, description: string) =>
   Options.text(name).pipe(Options.optional, Options.withDescription(description))
 
+/** The secret from exactly one of --secret, --secret-env, --secret-stdin, or none (generate one). */
+const secretFrom = (o: {
+  readonly secret: Option.Option<string>
+  readonly secretEnv: Option.Option<string>
+  readonly secretStdin: boolean
+}) =>
+  Effect.gen(function*() {
+    const sources = [Option.isSome(o.secret), Option.isSome(o.secretEnv), o.secretStdin].filter(Boolean).length
+    if (sources > 1) return yield* new UsageError({ message: "give the secret one way: --secret, --secret-env or --secret-stdin" })
+    if (Option.isSome(o.secretEnv)) {
+      const name = o.secretEnv.value
+      const value = process.env[name]?.trim() ?? ""
+      if (value === "") return yield* new UsageError({ message: `--secret-env ${name}: that environment variable is not set or empty` })
+      return Option.some(Redacted.make(value))
+    }
+    if (o.secretStdin) {
+      const line = yield* Effect.try({
+        try: () => Fs.readFileSync(0, "utf8").split("\n")[0]?.trim() ?? "",
+        catch: () => new UsageError({ message: "--secret-stdin: standard input could not be read" })
+      })
+      if (line === "") return yield* new UsageError({ message: "--secret-stdin: standard input held no secret" })
+      return Option.some(Redacted.make(line))
+    }
+    return Option.map(o.secret, (s) => Redacted.make(s))
+  })
+
 const targetsAdd = Command.make(
   "add",
   {
     name: Args.text({ name: "NAME" }).pipe(Args.withDescription("target name (a-z, 0-9, - and _); \"general\" is the catch-all")),
     url: Options.text("url").pipe(Options.withDescription("http(s) URL that receives a signed POST per request")),
-    secret: text("secret", "signing secret, whsec_ + base64 of 24-64 bytes (default: generated and printed once)"),
+    secret: text(
+      "secret",
+      "signing secret, whsec_ + base64 of 24-64 bytes (visible in ps and shell history: prefer --secret-env or --secret-stdin; default: generated and printed once)"
+    ),
+    secretEnv: text("secret-env", "read the signing secret from this environment variable"),
+    secretStdin: Options.boolean("secret-stdin").pipe(
+      Options.withDescription("read the signing secret from standard input (its first line)")
+    ),
     json
   },
   (o) =>
     Effect.gen(function*() {
-      const generated = Option.isNone(o.secret)
-      const secret = Option.getOrElse(Option.map(o.secret, (s) => Redacted.make(s)), Signature.generateSecret)
+      const given = yield* secretFrom(o)
+      const generated = Option.isNone(given)
+      const secret = Option.getOrElse(given, Signature.generateSecret)
       const record = yield* (yield* RoutingStore).addTarget({ name: o.name, url: o.url, secret })
       if (o.json) return yield* Output.json({ ...record, ...(generated ? { secret: Redacted.value(secret) } : {}) })
       yield* Console.log(`added target ${record.name} -> ${record.url} (secret ${record.secret_fingerprint}); ${APPLIES}`)

@@ -121,4 +121,33 @@ describe("the switchboard script", () => {
         "error parsing regexp: missing closing ): `a(b`"
       ])
     }).pipe(Effect.scoped))
+
+  it.live("targets add takes the secret from an environment variable or standard input, keeping it out of argv", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestDatabase.freshLocalDatabase
+      const secret = `whsec_${Buffer.alloc(32, 9).toString("base64")}`
+      const script = Path.resolve(import.meta.dirname, "../../scripts/switchboard")
+      const env = { ...process.env, DATABASE_URL: url, SWITCHBOARD_LOG_LEVEL: "Error", HOOK_SECRET: secret }
+      const run = (args: ReadonlyArray<string>, input?: string) =>
+        Effect.async<{ code: number | null; stdout: string; stderr: string }>((resume) => {
+          const child = Child.execFile(script, [...args], { env }, (_error, stdout, stderr) =>
+            resume(Effect.succeed({ code: child.exitCode, stdout, stderr })))
+          if (input !== undefined) child.stdin?.end(input)
+          else child.stdin?.end()
+        })
+      const fingerprint = (out: string) => /secret (\S+)\)/.exec(out)?.[1]
+      const fromEnv = yield* run(["targets", "add", "env-target", "--url", "https://example.com/a", "--secret-env", "HOOK_SECRET"])
+      assert.strictEqual(fromEnv.code, 0, fromEnv.stderr)
+      const fromStdin = yield* run(["targets", "add", "stdin-target", "--url", "https://example.com/b", "--secret-stdin"], `${secret}\n`)
+      assert.strictEqual(fromStdin.code, 0, fromStdin.stderr)
+      // The same secret both ways, and never printed back.
+      assert.strictEqual(fingerprint(fromEnv.stdout), fingerprint(fromStdin.stdout))
+      assert.notInclude(fromEnv.stdout + fromStdin.stdout, secret)
+      const missing = yield* run(["targets", "add", "x", "--url", "https://example.com/c", "--secret-env", "NO_SUCH_VAR"])
+      assert.strictEqual(missing.code, 1)
+      assert.include(missing.stderr, "--secret-env NO_SUCH_VAR: that environment variable is not set or empty")
+      const both = yield* run(["targets", "add", "y", "--url", "https://example.com/d", "--secret-env", "HOOK_SECRET", "--secret-stdin"], secret)
+      assert.strictEqual(both.code, 1)
+      assert.include(both.stderr, "give the secret one way")
+    }).pipe(Effect.scoped))
 })
