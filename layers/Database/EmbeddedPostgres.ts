@@ -1,9 +1,9 @@
 /**
  * The embedded database: PGlite persisted under `<dataDir>/pgdata`, served over the Postgres wire
- * protocol on a Unix socket in the data directory (mode 0700, so no other OS user can reach it) so
- * `@effect/sql-pg` talks to it like any Postgres. The serving
- * process writes `<dataDir>/embedded.json`; another process (the CLI while the hub runs) connects
- * to that port instead of opening the same files twice.
+ * protocol on a Unix socket inside the data directory (mode 0700, so no other OS user can reach it)
+ * so `@effect/sql-pg` talks to it like any Postgres. The serving process writes
+ * `<dataDir>/embedded.json` (socket directory, pid); another process (the CLI while the hub runs)
+ * connects to that socket instead of opening the same files twice.
  */
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
@@ -11,6 +11,7 @@ import { SqlError } from "@effect/sql"
 import { Data, Effect, Layer, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { DatabaseLocation } from "../../services/Database.js"
 import * as PgDatabase from "./PgDatabase.js"
@@ -67,49 +68,61 @@ const closing = (step: string, f: () => Promise<unknown>) =>
 const attempt = <A>(step: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) })
 
-/**
- * Opens PGlite on the data directory and serves it, for the life of the scope, on a Unix socket inside
- * that 0700 directory (in memory on a free loopback port when `dataDir` is undefined: tests).
- */
 /** node-postgres reaches a Unix socket as host = its directory, port = the number in `.s.PGSQL.<port>`. */
 const SOCKET_PORT = 5432
-const socketPath = (dataDir: string) => Path.join(dataDir, `.s.PGSQL.${SOCKET_PORT}`)
-/** Unix socket paths are limited to 107 bytes on Linux. */
+const socketPath = (dir: string) => Path.join(dir, `.s.PGSQL.${SOCKET_PORT}`)
+/** Unix socket paths are limited to 107 bytes on Linux (EFFECT_NOTES G28). */
 const MAX_SOCKET_PATH = 107
+const fits = (dir: string) => Buffer.byteLength(socketPath(dir)) <= MAX_SOCKET_PATH
 
-/** The socket to serve a data directory's database on: the directory made 0700, a stale socket removed. */
-const socketIn = (dataDir: string) =>
+const privately = <A>(step: string, f: () => A) =>
+  Effect.try({ try: f, catch: (cause) => new EmbeddedStartFailed({ step, cause }) })
+
+/**
+ * The directory to put the socket in: the data directory itself (made 0700), or, when its path is too
+ * long for a socket, a fresh 0700 directory under the system temp dir, removed with the scope. Either
+ * way only this OS user can reach the socket.
+ */
+const socketDir = (dataDir: string) =>
   Effect.gen(function*() {
-    const path = socketPath(dataDir)
-    if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    yield* privately(`make ${dataDir} private (chmod 0700)`, () => Fs.chmodSync(dataDir, 0o700))
+    if (fits(dataDir)) {
+      // No live server owns this directory (findServer said so): a socket left by a killed hub is stale.
+      yield* privately("remove a stale socket", () => Fs.rmSync(socketPath(dataDir), { force: true }))
+      return dataDir
+    }
+    const dir = yield* Effect.acquireRelease(
+      privately("make a private socket directory", () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "switchboard-"))),
+      (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+    )
+    if (!fits(dir)) {
       return yield* new EmbeddedStartFailed({
-        step: "serve PGlite",
-        cause: new Error(`the socket path ${path} is longer than ${MAX_SOCKET_PATH} bytes: use a shorter SWITCHBOARD_DATA_DIR`)
+        step: "serve PGlite on a Unix socket",
+        cause: new Error(`${socketPath(dataDir)} is longer than ${MAX_SOCKET_PATH} bytes: use a shorter SWITCHBOARD_DATA_DIR`)
       })
     }
-    yield* Effect.sync(() => {
-      Fs.chmodSync(dataDir, 0o700)
-      // No live server owns this directory (findServer said so): a socket left by a killed hub is stale.
-      Fs.rmSync(path, { force: true })
-    })
-    return { host: dataDir, port: SOCKET_PORT }
+    return dir
   })
 
+/**
+ * Opens PGlite on the data directory and serves it, for the life of the scope, on a Unix socket only this
+ * OS user can reach (PGlite checks no password, so a TCP port would let any local user in). A throwaway
+ * in-memory database (`dataDir` undefined: tests, benchmarks) is served on a free loopback port.
+ */
 export const serve = (dataDir: string | undefined, maxConnections: number) =>
   Effect.gen(function*() {
-    if (dataDir !== undefined) yield* Effect.sync(() => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
+    if (dataDir !== undefined) {
+      yield* privately(`create ${dataDir}`, () => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
+    }
     const db = yield* Effect.acquireRelease(
       attempt("open PGlite", () => dataDir === undefined ? PGlite.create() : PGlite.create(Path.join(dataDir, "pgdata"))),
       (db) => closing("close PGlite", () => db.close())
     )
-    // A data directory's database is served on a Unix socket inside that 0700 directory, so only this OS
-    // user can reach it (PGlite checks no password). A throwaway in-memory one (tests) uses loopback TCP.
-    const listen = dataDir === undefined
-      ? { host: "127.0.0.1", port: yield* freePort }
-      : yield* socketIn(dataDir)
+    const socket = dataDir === undefined ? undefined : yield* socketDir(dataDir)
+    const listen = socket === undefined ? { host: "127.0.0.1", port: yield* freePort } : { host: socket, port: SOCKET_PORT }
     const server = new PGLiteSocketServer({
       db,
-      ...(dataDir === undefined ? { host: listen.host, port: listen.port } : { path: socketPath(dataDir) }),
+      ...(socket === undefined ? { host: listen.host, port: listen.port } : { path: socketPath(socket) }),
       maxConnections
     })
     yield* Effect.acquireRelease(
@@ -119,9 +132,8 @@ export const serve = (dataDir: string | undefined, maxConnections: number) =>
     if (dataDir !== undefined) {
       const file = servedFile(dataDir)
       yield* Effect.acquireRelease(
-        Effect.sync(() =>
-          Fs.writeFileSync(file, JSON.stringify({ host: listen.host, port: listen.port, pid: process.pid }), { mode: 0o600 })
-        ),
+        privately(`write ${file}`, () =>
+          Fs.writeFileSync(file, JSON.stringify({ host: listen.host, port: listen.port, pid: process.pid }), { mode: 0o600 })),
         () => Effect.sync(() => Fs.rmSync(file, { force: true }))
       )
     }
@@ -149,7 +161,10 @@ export const layer = (options: Options) =>
       )
     }).pipe(
       Effect.mapError((e) =>
-        new SqlError.SqlError({ message: `embedded database: could not ${e.step}`, cause: e.cause })
+        new SqlError.SqlError({
+          message: `embedded database: could not ${e.step}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`,
+          cause: e.cause
+        })
       )
     )
   )

@@ -1,6 +1,7 @@
 /**
  * A throwaway, migrated database for one suite: a fresh database on the local Postgres when one
- * answers on 127.0.0.1:5432 (CI has one), otherwise an in-memory embedded PGlite.
+ * answers on 127.0.0.1:5432 (CI has one), otherwise an in-memory embedded PGlite. With CI=true there
+ * is no fallback: a suite that cannot reach the local Postgres fails (see also GlobalSetup.ts).
  */
 import { SqlError } from "@effect/sql"
 import { Effect, Layer } from "effect"
@@ -48,13 +49,23 @@ export interface Target {
   readonly kind: "postgres" | "embedded"
 }
 
-/** Where a fresh test database can be reached: the local server if it answers, else embedded PGlite. */
-export const freshTarget = Effect.gen(function*() {
-  if (yield* localPostgres) {
-    const { name } = yield* freshLocalDatabase
+const onLocalServer = <E, R>(database: Effect.Effect<{ readonly name: string }, E, R>) =>
+  Effect.map(database, ({ name }): Target => {
     const url = new URL(ADMIN_URL)
-    return { host: url.hostname, port: Number(url.port || 5432), database: name, kind: "postgres" } satisfies Target
+    return { host: url.hostname, port: Number(url.port || 5432), database: name, kind: "postgres" }
+  })
+
+/**
+ * Where a fresh test database can be reached: the local server if it answers, else embedded PGlite;
+ * with CI=true always the local server (a suite fails when it does not answer, never falls back).
+ */
+export const freshTarget = Effect.gen(function*() {
+  if (process.env["CI"] === "true") {
+    return yield* onLocalServer(freshLocalDatabase.pipe(
+      Effect.mapError((e) => new SqlError.SqlError({ message: `CI must run on a real Postgres, but ${ADMIN_URL} did not answer`, cause: e.cause }))
+    ))
   }
+  if (yield* localPostgres) return yield* onLocalServer(freshLocalDatabase)
   const served = yield* EmbeddedPostgres.serve(undefined, 12).pipe(
     Effect.mapError((e) => new SqlError.SqlError({ message: "embedded test database", cause: e }))
   )
