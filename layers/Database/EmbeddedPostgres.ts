@@ -15,6 +15,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { DatabaseLocation } from "../../services/Database.js"
 import * as PgDatabase from "./PgDatabase.js"
+import * as PgliteSession from "./PgliteSession.js"
 
 class EmbeddedStartFailed extends Data.TaggedError("EmbeddedStartFailed")<{ readonly step: string; readonly cause: unknown }> {}
 
@@ -121,7 +122,7 @@ export const serve = (dataDir: string | undefined, maxConnections: number) =>
     const socket = dataDir === undefined ? undefined : yield* socketDir(dataDir)
     const listen = socket === undefined ? { host: "127.0.0.1", port: yield* freePort } : { host: socket, port: SOCKET_PORT }
     const server = new PGLiteSocketServer({
-      db,
+      db: PgliteSession.oneCycleAtATime(db),
       ...(socket === undefined ? { host: listen.host, port: listen.port } : { path: socketPath(socket) }),
       maxConnections
     })

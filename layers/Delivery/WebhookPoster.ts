@@ -72,6 +72,14 @@ const refusedByGuard = (cause: unknown): boolean => {
   return false
 }
 
+/** A permanent failure for an address the guard refuses, counted per target. */
+const addressRefused = (target: string, reason: string) =>
+  Effect.as(Metric.increment(perTarget(target).refused), {
+    _tag: "Permanent",
+    status: null,
+    error: `address refused: ${reason}`
+  } satisfies RetryPolicy.Verdict)
+
 export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
   const post = (row: ClaimedDelivery, url: string, key: Buffer, nowMs: number) => {
     const body = CanonicalRequest.encode(row.request, row.target, row.webhook_id)
@@ -86,9 +94,7 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
       HttpClientRequest.bodyText(body, "application/json")
     )
     const refused = urlRefusal(url, options)
-    if (refused !== undefined) {
-      return Effect.succeed<RetryPolicy.Verdict>({ _tag: "Permanent", status: null, error: `address refused: ${refused}` })
-    }
+    if (refused !== undefined) return addressRefused(row.target, refused)
     return client.execute(request).pipe(
       Effect.flatMap((response) =>
         Effect.map(
@@ -98,11 +104,9 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
       ),
       Effect.scoped,
       Effect.catchAll((e): Effect.Effect<RetryPolicy.Verdict> =>
-        Effect.succeed(
-          refusedByGuard(e.cause)
-            ? { _tag: "Permanent", status: null, error: `address refused: ${describeCause(e.cause)}` }
-            : transient(`network error (${e.reason}): ${describeCause(e.cause)}`)
-        )
+        refusedByGuard(e.cause)
+          ? addressRefused(row.target, describeCause(e.cause))
+          : Effect.succeed(transient(`network error (${e.reason}): ${describeCause(e.cause)}`))
       ),
       Effect.timeoutOption(options.requestTimeout),
       Effect.map(Option.getOrElse(() => transient(`timeout after ${Duration.format(options.requestTimeout)}`)))

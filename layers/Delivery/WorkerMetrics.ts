@@ -8,6 +8,7 @@ interface TargetMetrics {
   readonly latency: Metric.Metric.Histogram<number>
   readonly duration: Metric.Metric.Histogram<number>
   readonly deadLetters: Metric.Metric.Counter<number>
+  readonly refused: Metric.Metric.Counter<number>
 }
 
 /** Tagging a metric on every delivery costs more than updating it, so tagged metrics are cached. */
@@ -20,7 +21,8 @@ export const perTarget = (target: string): TargetMetrics => {
     outcomes: new Map(),
     latency: Metric.tagged(DeliveryMetrics.deliveryLatency, "target", target),
     duration: Metric.tagged(DeliveryMetrics.attemptDuration, "target", target),
-    deadLetters: Metric.tagged(DeliveryMetrics.deadLettersWritten, "target", target)
+    deadLetters: Metric.tagged(DeliveryMetrics.deadLettersWritten, "target", target),
+    refused: Metric.tagged(DeliveryMetrics.deliveriesRefused, "target", target)
   }
   targetMetrics.set(target, made)
   return made

@@ -2,7 +2,9 @@
  * Router over an in-memory copy of the rules and targets, reloaded from the RoutingStore every
  * `refreshInterval` (default 2 s, SWITCHBOARD_ROUTING_REFRESH): a `routes`/`targets` change made
  * with the CLI applies to requests accepted at most that long after it. A failed reload keeps the
- * previous table, is logged and counted.
+ * previous table, is logged and counted. A stored rule that cannot be used (its pattern does not compile,
+ * e.g. one stored before patterns ran on RE2) is skipped, logged and counted in
+ * `switchboard_routing_rules_skipped`; the other rules keep working.
  */
 import { Config, Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
@@ -26,6 +28,9 @@ const decision = (result: "matched" | "general" | "unrouted") =>
 const matched = decision("matched")
 const general = decision("general")
 const unrouted = decision("unrouted")
+const skippedFor = (cause: Rules.SkippedRule["cause"]) => Metric.tagged(DeliveryMetrics.routingRulesSkipped, "reason", cause)
+const skippedPattern = skippedFor("pattern")
+const skippedTarget = skippedFor("target")
 
 /** Rules that cannot be used, logged when the set changes (not on every reload). */
 const problemsOf = (skipped: ReadonlyArray<Rules.SkippedRule>) =>
@@ -40,8 +45,10 @@ export const make = (options: Options = defaults) =>
 
     const refresh = Effect.gen(function*() {
       const snapshot = yield* store.snapshot
-      const compiled = Rules.compile(snapshot.rules, snapshot.targets)
+      const compiled = Rules.compile(snapshot.rules, snapshot.targets, yield* Ref.get(table))
       yield* Ref.set(table, compiled.table)
+      yield* Metric.set(skippedPattern, compiled.skipped.filter((s) => s.cause === "pattern").length)
+      yield* Metric.set(skippedTarget, compiled.skipped.filter((s) => s.cause === "target").length)
       const problems = problemsOf(compiled.skipped)
       if ((yield* Ref.getAndSet(lastProblems, problems)) !== problems && problems !== "") {
         yield* Effect.logWarning("routing: some rules are not used").pipe(Effect.annotateLogs({ problems }))

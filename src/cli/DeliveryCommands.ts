@@ -112,7 +112,10 @@ const routesAdd = Command.make(
     provider: text("provider", "match this source provider"),
     endpoint: text("endpoint", "match this source endpoint_identity"),
     sender: text("sender", "match this sender identity"),
-    textMatches: text("text-matches", "match normalized_text against this JavaScript regular expression (unanchored)"),
+    textMatches: text(
+      "text-matches",
+      "match normalized_text against this RE2 regular expression (unanchored; no backreferences or lookaround; at most 1000 characters)"
+    ),
     ignoreCase: Options.boolean("ignore-case").pipe(Options.withDescription("--text-matches ignores case")),
     target: Options.text("target").pipe(Options.withDescription("deliver matching requests to this target")),
     priority: Options.integer("priority").pipe(

@@ -46,6 +46,17 @@ export const routingDecisions = Metric.counter("switchboard_routing_decisions_to
   incremental: true
 })
 
+/** Stored rules the router does not use, by `reason` (pattern: it does not compile; target: it is gone). */
+export const routingRulesSkipped = Metric.gauge("switchboard_routing_rules_skipped", {
+  description: "Stored routing rules not in use, by reason (pattern, target)"
+})
+
+/** Delivery attempts refused by the address guard (SSRF), by `target`; each one is a dead letter. */
+export const deliveriesRefused = Metric.counter("switchboard_delivery_address_refused_total", {
+  description: "Delivery attempts refused because the target address is not allowed, by target",
+  incremental: true
+})
+
 /** Failed reloads of rules and targets (the previous table stays in use). */
 export const routingRefreshFailures = Metric.counter("switchboard_routing_refresh_failures_total", {
   description: "Failed reloads of routing rules and targets",

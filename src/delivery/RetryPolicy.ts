@@ -2,7 +2,8 @@
  * What one delivery attempt means and when the next one is due (pure). 2xx delivered; 408, 429,
  * 5xx, timeouts and network errors retried with exponential backoff and jitter (Retry-After, when
  * sent with 429 or 503, is honoured exactly, up to `maxRetryAfterMs`); any other status is a
- * permanent failure. After `maxAttempts` attempts the delivery becomes a dead letter.
+ * permanent failure. After `maxAttempts` attempts the delivery becomes a dead letter. Every stored error is
+ * sanitized and at most MAX_ERROR_LENGTH characters, with at most a short excerpt of the reply body.
  */
 import type { AttemptResult } from "../../services/DeliveryStore.js"
 
@@ -51,8 +52,27 @@ export const parseRetryAfter = (header: string | undefined, nowMs: number): numb
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs)
 }
 
+/** Longest `last_error` stored (the reason, with an excerpt of the reply). */
+export const MAX_ERROR_LENGTH = 200
+
+/** Longest excerpt of a reply body kept in an error. */
+const MAX_EXCERPT_LENGTH = 120
+
+// Control characters (C0, DEL, C1), bidirectional and zero-width format characters, and lone surrogates:
+// none may reach the database (Postgres refuses NUL in text) or a terminal that lists dead letters.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/** Text made safe to store and print: unprintable characters become spaces, runs of space one, cut to `max`. */
+export const sanitize = (text: string, max: number = MAX_ERROR_LENGTH): string => {
+  const flat = text.replace(UNPRINTABLE, " ").replace(/\s+/g, " ").trim()
+  if (flat.length <= max) return flat
+  // Never cut a surrogate pair in half.
+  const cut = /[\ud800-\udbff]/.test(flat.charAt(max - 2)) ? max - 2 : max - 1
+  return `${flat.slice(0, cut)}…`
+}
+
 const excerpt = (body: string) => {
-  const flat = body.replace(/\s+/g, " ").trim().slice(0, 200)
+  const flat = sanitize(body, MAX_EXCERPT_LENGTH)
   return flat === "" ? "" : `: ${flat}`
 }
 
@@ -85,15 +105,15 @@ export const decide = (
     case "Delivered":
       return { _tag: "Delivered", status: verdict.status }
     case "Permanent":
-      return { _tag: "Dead", status: verdict.status, error: `permanent failure: ${verdict.error}` }
+      return { _tag: "Dead", status: verdict.status, error: sanitize(`permanent failure: ${verdict.error}`) }
     case "Transient": {
       if (attempts >= policy.maxAttempts) {
-        return { _tag: "Dead", status: verdict.status, error: `gave up after ${attempts} attempts: ${verdict.error}` }
+        return { _tag: "Dead", status: verdict.status, error: sanitize(`gave up after ${attempts} attempts: ${verdict.error}`) }
       }
       const wait = verdict.retryAfterMs === null
         ? backoffMs(policy, attempts, random)
         : Math.min(verdict.retryAfterMs, policy.maxRetryAfterMs)
-      return { _tag: "Retry", status: verdict.status, error: verdict.error, next_attempt_at: new Date(nowMs + wait) }
+      return { _tag: "Retry", status: verdict.status, error: sanitize(verdict.error), next_attempt_at: new Date(nowMs + wait) }
     }
   }
 }

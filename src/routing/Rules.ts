@@ -18,7 +18,7 @@ export interface RuleSpec {
   readonly provider: string | null
   readonly endpoint_identity: string | null
   readonly sender_identity: string | null
-  /** A JavaScript regular expression searched anywhere in `normalized_text`. */
+  /** An RE2 regular expression searched anywhere in `normalized_text`. */
   readonly text_pattern: string | null
   readonly ignore_case: boolean
   readonly stop: boolean
@@ -43,15 +43,19 @@ interface CompiledRule {
 export interface RoutingTable {
   readonly rules: ReadonlyArray<CompiledRule>
   readonly targets: ReadonlySet<string>
+  /** Every pattern compiled for this table (or why it could not be), reused by the next reload. */
+  readonly patterns: ReadonlyMap<string, Either.Either<TextPattern, string>>
 }
 
 /** A stored rule that could not be used, and why. */
 export interface SkippedRule {
   readonly id: string
+  /** What is wrong with it: its target is gone, or its pattern does not compile (any more). */
+  readonly cause: "target" | "pattern"
   readonly reason: string
 }
 
-export const empty: RoutingTable = { rules: [], targets: new Set() }
+export const empty: RoutingTable = { rules: [], targets: new Set(), patterns: new Map() }
 
 /** A compiled `--text-matches` pattern. */
 export interface TextPattern {
@@ -62,6 +66,13 @@ export interface TextPattern {
 export const MAX_PATTERN_LENGTH = 1000
 
 /**
+ * Largest compiled program accepted (RE2's `programSize`, about one instruction per character, class or
+ * repeated copy). Matching time grows with it: at this size a 64 KiB text takes at most tens of
+ * milliseconds, while routing patterns such as `(?i)\b(invoice|receipt|refund)\b` stay under 100.
+ */
+export const MAX_PROGRAM_SIZE = 1000
+
+/**
  * Compiles a `--text-matches` pattern with RE2 (the re2js port): matching takes time linear in the
  * text, so no pattern can backtrack catastrophically (`(a+)+$` included) and freeze the hub. RE2 syntax is
  * JavaScript's without backreferences and lookaround, which it refuses with a message naming the construct.
@@ -70,41 +81,59 @@ export const compilePattern = (source: string, ignoreCase: boolean): Either.Eith
   if (source.length > MAX_PATTERN_LENGTH) {
     return Either.left(`--text-matches must be at most ${MAX_PATTERN_LENGTH} characters (got ${source.length})`)
   }
+  let re: RE2JS
   try {
-    const re = RE2JS.compile(source, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0)
-    return Either.right({ test: (text) => re.matcher(text).find() })
+    re = RE2JS.compile(source, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0)
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e)
     return Either.left(`--text-matches is not a valid RE2 regular expression: ${detail}`)
   }
+  const size = re.programSize()
+  if (size > MAX_PROGRAM_SIZE) {
+    return Either.left(
+      `--text-matches is too complex: it compiles to ${size} RE2 instructions (at most ${MAX_PROGRAM_SIZE}); ` +
+        "use smaller repetition counts ({n,m}) or fewer alternatives"
+    )
+  }
+  // `test` runs on RE2's lazy DFA (no capture groups), the fast path.
+  return Either.right({ test: (text) => re.test(text) })
 }
+
+const patternKey = (source: string, ignoreCase: boolean) => `${ignoreCase ? "i" : "-"}${source}`
 
 /** Evaluation order: priority ascending, then id ascending (numeric ids compare as numbers). */
 export const byEvaluationOrder = (a: RuleSpec, b: RuleSpec): number =>
   a.priority - b.priority || a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-/** A table from stored rules and live target names; rules whose target is gone or pattern is bad are skipped. */
+/**
+ * A table from stored rules and live target names; rules whose target is gone or pattern is bad are skipped.
+ * Patterns already compiled for `previous` are reused, so a reload compiles only new patterns.
+ */
 export const compile = (
   specs: ReadonlyArray<RuleSpec>,
-  targets: Iterable<string>
+  targets: Iterable<string>,
+  previous: RoutingTable = empty
 ): { readonly table: RoutingTable; readonly skipped: ReadonlyArray<SkippedRule> } => {
   const live = new Set(targets)
   const skipped: Array<SkippedRule> = []
   const rules: Array<CompiledRule> = []
+  const patterns = new Map<string, Either.Either<TextPattern, string>>()
   for (const spec of [...specs].sort(byEvaluationOrder)) {
     if (!live.has(spec.target)) {
-      skipped.push({ id: spec.id, reason: `target "${spec.target}" does not exist` })
+      skipped.push({ id: spec.id, cause: "target", reason: `target "${spec.target}" does not exist` })
       continue
     }
     if (spec.text_pattern === null) {
       rules.push({ spec, pattern: null })
       continue
     }
-    const pattern = compilePattern(spec.text_pattern, spec.ignore_case)
-    if (Either.isLeft(pattern)) skipped.push({ id: spec.id, reason: pattern.left })
+    const key = patternKey(spec.text_pattern, spec.ignore_case)
+    const pattern = patterns.get(key) ?? previous.patterns.get(key) ?? compilePattern(spec.text_pattern, spec.ignore_case)
+    patterns.set(key, pattern)
+    if (Either.isLeft(pattern)) skipped.push({ id: spec.id, cause: "pattern", reason: pattern.left })
     else rules.push({ spec, pattern: pattern.right })
   }
-  return { table: { rules, targets: live }, skipped }
+  return { table: { rules, targets: live, patterns }, skipped }
 }
 
 const matches = (rule: CompiledRule, m: RoutableMessage): boolean => {

@@ -18,6 +18,9 @@ export const targetUrl = (url: string): Either.Either<string, string> => {
     if (u.protocol !== "http:" && u.protocol !== "https:") {
       return Either.left(`--url must be an http:// or https:// URL (got ${u.protocol})`)
     }
+    if (u.username !== "" || u.password !== "") {
+      return Either.left("--url must not contain credentials (user:password@): receivers verify webhook-signature instead")
+    }
     // Link-local and metadata addresses are never targets; private ones are checked at delivery time,
     // where SWITCHBOARD_DELIVERY_ALLOW_PRIVATE is known (and names are checked once resolved).
     const host = u.hostname.replace(/^\[|\]$/g, "")

@@ -124,6 +124,24 @@ layer(TestLayer, { excludeTestServices: true, timeout: 120_000 })("delivery to H
       assert.strictEqual(missing._tag, "DeadLetterNotFound")
     }))
 
+  it.scoped("keeps only a short, sanitised excerpt of a failing reply (NUL and escape sequences included)", () =>
+    Effect.gen(function*() {
+      const hostile = yield* Receiver.make(() => ({
+        status: 400,
+        body: `no\u0000pe \u001b[2J\u001b]0;owned\u0007 \u202eevil ${"x".repeat(10_000)}`
+      }))
+      yield* S.addTarget("hostile", hostile.url)
+      yield* S.addRoute({ endpoint_identity: "hostile-1", target: "hostile" })
+      yield* S.refresh
+      const id = yield* S.ingest(S.envelope("hostile-1", { endpoint: "hostile-1" }))
+      const state = yield* S.waitForState(id, "dead_lettered")
+      const error = String(S.outcomeOf(state, "hostile").last_error)
+      assert.match(error, /^permanent failure: HTTP 400: no pe \[2J \]0;owned evil x+…$/)
+      assert.isAtMost(error.length, 200)
+      const letter = (yield* (yield* DeliveryStore).listDeadLetters({ target: "hostile", since: null }))[0]
+      assert.strictEqual(letter?.last_error, error)
+    }))
+
   it.scoped("gives up after the attempt limit; with another target delivered the request is partially_failed", () =>
     Effect.gen(function*() {
       const good = yield* Receiver.make()

@@ -72,3 +72,24 @@ describe("cached router", () => {
       assert.deepStrictEqual(yield* router.route(message), ["general"])
     }))
 })
+
+describe("cached router with a stored pattern RE2 cannot run", () => {
+  it.scoped("skips that rule, counts it, and keeps routing with the others", () =>
+    Effect.gen(function*() {
+      const { snapshot, store } = yield* fakeStore
+      // Stored before patterns ran on RE2: a backreference, and a pattern too complex to match in bounded time.
+      const backreference: RuleSpec = { ...toOps, id: "2", priority: 1, target: "general", text_pattern: "(u)\\1" }
+      const huge: RuleSpec = { ...toOps, id: "3", priority: 2, target: "general", text_pattern: "(?:a|b|ab|ba){1,1000}" }
+      yield* Ref.set(snapshot, { targets: ["general", "ops"], rules: [backreference, huge, toOps] })
+      const router = yield* CachedRouter.make({ refreshInterval: "2 seconds" }).pipe(
+        Effect.provideService(RoutingStore, store)
+      )
+      assert.deepStrictEqual(yield* router.route(message), ["ops"])
+      const skipped = Metric.tagged(DeliveryMetrics.routingRulesSkipped, "reason", "pattern")
+      assert.strictEqual((yield* Metric.value(skipped)).value, 2)
+
+      yield* Ref.set(snapshot, { targets: ["general", "ops"], rules: [toOps] })
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual((yield* Metric.value(skipped)).value, 0)
+    }))
+})

@@ -6,7 +6,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Either, Redacted, Schedule } from "effect"
-import { compilePattern, MAX_PATTERN_LENGTH } from "../../src/routing/Rules.js"
+import { compilePattern, MAX_PATTERN_LENGTH, MAX_PROGRAM_SIZE } from "../../src/routing/Rules.js"
 import { RoutingStore } from "../../services/RoutingStore.js"
 import { sample } from "../support/Fixtures.js"
 import { field, postJson, request } from "../support/Http.js"
@@ -30,6 +30,9 @@ describe("text patterns", () => {
     assert.isTrue(Either.isLeft(look) && look.left.includes("(?="))
     const long = compilePattern("a".repeat(MAX_PATTERN_LENGTH + 1), false)
     assert.isTrue(Either.isLeft(long) && long.left.includes(`at most ${MAX_PATTERN_LENGTH}`))
+    // Short to write, but thousands of instructions: matching time grows with the program, so it is refused.
+    const complex = compilePattern("(?:a|b|ab|ba){1,1000}\\d", false)
+    assert.isTrue(Either.isLeft(complex) && complex.left.includes(`at most ${MAX_PROGRAM_SIZE}`))
   })
 })
 
@@ -63,5 +66,11 @@ layer(TestHub.layer, { excludeTestServices: true, timeout: 120_000 })("a backtra
       ], { concurrency: "unbounded" })
       for (const t of texts) assert.strictEqual(t.status, 202)
       for (const h of health) assert.strictEqual(h.status, 200)
+      // And the answer is right: "(a+)+$" does not match 31 a's followed by "!".
+      const ids = texts.map((t) => String(field(t.body, "request_id")))
+      const routed = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql<{ n: number }>`SELECT count(*)::int AS n FROM delivery_outbox WHERE target = 'redos'
+          AND request_id = ANY(${ids}::uuid[])`).pipe(Effect.orDie)
+      assert.strictEqual(routed[0]?.n, 0)
     }))
 })
