@@ -54,6 +54,8 @@ export class FakeTelegramServer {
   readonly injected = new Map<string, Array<Injected>>()
   private waiting: { finish: (status: number, body: Json) => void; timer: NodeJS.Timeout; limit: number } | undefined
   private pushing = false
+  /** Webhook deliveries the receiver did not answer 200 (Telegram keeps those updates and retries). */
+  failedDeliveries = 0
 
   constructor(readonly token: string) {
     this.server = Http.createServer((req, res) => void this.handle(req, res))
@@ -71,6 +73,11 @@ export class FakeTelegramServer {
       this.server.closeAllConnections()
       this.server.close(() => resolve())
     })
+
+  /** A getUpdates long poll is waiting for updates right now. */
+  get longPolling(): boolean {
+    return this.waiting !== undefined
+  }
 
   /** Queues updates (as Telegram would receive them) and wakes a waiting long poll or the webhook. */
   push(...updates: ReadonlyArray<Json>) {
@@ -234,6 +241,7 @@ export class FakeTelegramServer {
       ok = false
     }
     if (ok && this.updates[0] === update) this.updates.shift()
+    if (!ok) this.failedDeliveries++
     this.pushing = false
     if (this.webhook !== undefined && this.updates.length > 0) setTimeout(() => void this.deliver(), ok ? 0 : 200)
   }

@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted, Schedule } from "effect"
 import * as HttpTelegramApi from "../../layers/TelegramApi/HttpTelegramApi.js"
 import { toSourceError } from "../../src/connectors/telegram/Errors.js"
 import { ALLOWED_UPDATES, TelegramApi } from "../../services/TelegramApi.js"
@@ -48,7 +48,12 @@ describe("HttpTelegramApi against the fake Bot API", () => {
     withApi((api, fake) =>
       Effect.gen(function*() {
         const fiber = yield* Effect.fork(api.getUpdates({ ...poll, timeout: 20 }))
-        yield* Effect.sleep("200 millis")
+        // Push only once the poll is really waiting, so the test pins the wake-up, not an immediate answer.
+        yield* Effect.sync(() => fake.longPolling).pipe(
+          Effect.repeat({ schedule: Schedule.spaced("10 millis"), until: (waiting) => waiting }),
+          Effect.timeout("10 seconds"),
+          Effect.orDie
+        )
         fake.push(FakeTelegram.textUpdate(7))
         const updates = yield* fiber.await.pipe(Effect.flatten)
         assert.deepStrictEqual(updates.map((u) => u.update_id), [7])
