@@ -15,6 +15,7 @@ import { canIngest, covers, type Principal } from "../../src/domain/Principal.js
 import { dedupeKey } from "../../src/ingest/DedupeKey.js"
 import * as RequestIds from "../../src/ingest/RequestIds.js"
 import { validateEnvelope } from "../../src/ingest/Validate.js"
+import { jsonBytes } from "../../src/domain/Text.js"
 import * as IngestMetrics from "../../src/metrics/IngestMetrics.js"
 import { Ingest } from "../../services/Ingest.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
@@ -99,7 +100,7 @@ const logRefused = (outcome: Refused) =>
  * compact JSON; checked after validation, so the value is known to serialise.
  */
 const withinSize = (input: unknown, envelope: IngestEnvelopeV1): Either.Either<IngestEnvelopeV1, ValidationError> => {
-  const bytes = Buffer.byteLength(JSON.stringify(input), "utf8")
+  const bytes = jsonBytes(input)
   return bytes <= MAX_ENVELOPE_BYTES
     ? Either.right(envelope)
     : Either.left(

@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import { MAX_ENDPOINT_IDENTITY_BYTES, optional, Rfc3339Timestamp } from "./Envelope.js"
-import { boundedString, excerpt, requiredString, unstorable, utf8Bytes } from "./Text.js"
+import { boundedProblem, boundedString, excerpt, requiredString, unstorable, utf8Bytes } from "./Text.js"
 
 /**
  * The largest value of one counter (10^15). Deltas never exceed their counter, so even a connector that
@@ -109,8 +109,7 @@ const NullableErrorMessage = Schema.declare((u: unknown): u is string | null => 
   message: () => "must be a string or null"
 }).pipe(Schema.filter((s) => {
   if (s === null) return true
-  const n = utf8Bytes(s)
-  return unstorable(s) ?? (n <= MAX_ERROR_MESSAGE_BYTES ? true : `must be at most ${MAX_ERROR_MESSAGE_BYTES} bytes of UTF-8 (got ${n})`)
+  return boundedProblem(s, MAX_ERROR_MESSAGE_BYTES) ?? true
 }))
 
 /**

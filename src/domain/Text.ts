@@ -29,11 +29,19 @@ export const StorableString = Schema.String.pipe(Schema.filter((s) => unstorable
 const storable = <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
   self.pipe(Schema.filter((s) => unstorable(s) ?? true))
 
+/** Why `s` is longer than `maxBytes` bytes of UTF-8, or undefined. */
+export const tooLong = (s: string, maxBytes: number): string | undefined => {
+  const n = utf8Bytes(s)
+  return n <= maxBytes ? undefined : `must be at most ${maxBytes} bytes of UTF-8 (got ${n})`
+}
+
+/** Why `s` is not a storable string of at most `maxBytes` bytes, or undefined (the rule outside schemas). */
+export const boundedProblem = (s: string, maxBytes: number): string | undefined => unstorable(s) ?? tooLong(s, maxBytes)
+
 const atMostBytes = (maxBytes: number) => <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
-  self.pipe(Schema.filter((s) => {
-    const n = utf8Bytes(s)
-    return n <= maxBytes ? true : `must be at most ${maxBytes} bytes of UTF-8 (got ${n})`
-  }, { description: `at most ${maxBytes} bytes of UTF-8, no NUL, no lone surrogates` }))
+  self.pipe(Schema.filter((s) => tooLong(s, maxBytes) ?? true, {
+    description: `at most ${maxBytes} bytes of UTF-8, no NUL, no lone surrogates`
+  }))
 
 /** A storable string of at most `maxBytes` bytes of UTF-8. */
 export const boundedString = (maxBytes: number) => StorableString.pipe(atMostBytes(maxBytes))
@@ -98,6 +106,15 @@ export const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 8
 /** The first place where a parsed body nests deeper than `maxDepth`, if any (iterative). */
 export const depthIssue = (value: unknown, maxDepth: number = MAX_BODY_DEPTH): JsonIssue | undefined =>
   jsonIssue(value, maxDepth, true)
+
+/** Size of a value as compact JSON; 0 for one JSON cannot encode (left to the validator to name). */
+export const jsonBytes = (value: unknown): number => {
+  try {
+    return utf8Bytes(JSON.stringify(value) ?? "")
+  } catch {
+    return 0
+  }
+}
 
 /** Short, printable form of an untrusted value for an error message: never the whole value. */
 export const excerpt = (s: string, max = 40): string => {

@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { MAX_ENVELOPE_BYTES } from "../domain/Envelope.js"
 import { PayloadTooLarge, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
 import { MAX_BATCH } from "../domain/IngestAnswer.js"
+import { jsonBytes } from "../domain/Text.js"
 import { hasBody } from "../http/Body.js"
 import { MAX_BATCH_BODY_BYTES } from "../http/Handlers.js"
 import { MAX_HEARTBEAT_BYTES } from "../stats/Handlers.js"
@@ -42,15 +43,6 @@ export const tooLarge = (
 
 /** One call's limit, as on REST: an envelope 1 MiB, a heartbeat 64 KiB (a batch has the body cap). */
 export const callLimits = { Ingest: MAX_ENVELOPE_BYTES, Heartbeat: MAX_HEARTBEAT_BYTES } as const
-
-/** Size as compact JSON; a value JSON cannot encode is left to the validator, which names the problem. */
-const jsonBytes = (value: unknown): number => {
-  try {
-    return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8")
-  } catch {
-    return 0
-  }
-}
 
 /** PayloadTooLarge when one call's document (measured as compact JSON) is over its limit. */
 export const withinLimit = (value: unknown, limit: number, what: string): Effect.Effect<void, PayloadTooLarge> =>

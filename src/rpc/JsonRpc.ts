@@ -76,14 +76,23 @@ export const layer = HttpLayerRouter.use((router) =>
     const ingest = yield* Ingest
     const heartbeats = yield* Heartbeats
 
+    /** A one-document call: its size limit first, then the use case, then the answer encoded. */
+    const limited = <A, E>(
+      limit: number,
+      what: string,
+      run: (input: unknown, principal: Principal) => Effect.Effect<A, E>,
+      encode: (a: A) => Effect.Effect<unknown, unknown>
+    ) =>
+    (input: unknown, principal: Principal) =>
+      withinLimit(input, limit, what).pipe(
+        Effect.zipRight(run(input, principal)),
+        Effect.flatMap((a) => Effect.orDie(encode(a)))
+      )
+
     const methods: { readonly [name: string]: Method } = {
       Ingest: method(
         oneDocument("Ingest", "the ingest.v1 envelope"),
-        (input, principal) =>
-          withinLimit(input, callLimits.Ingest, "the envelope").pipe(
-            Effect.zipRight(ingest.accept(input, principal)),
-            Effect.flatMap((a) => Effect.orDie(encodeIngest(a)))
-          )
+        limited(callLimits.Ingest, "the envelope", ingest.accept, encodeIngest)
       ),
       IngestBatch: method(
         envelopeList,
@@ -91,11 +100,7 @@ export const layer = HttpLayerRouter.use((router) =>
       ),
       Heartbeat: method(
         oneDocument("Heartbeat", "the connector.heartbeat.v1 message"),
-        (input, principal) =>
-          withinLimit(input, callLimits.Heartbeat, "the heartbeat").pipe(
-            Effect.zipRight(heartbeats.receive(input, principal)),
-            Effect.flatMap((a) => Effect.orDie(encodeHeartbeat(a)))
-          )
+        limited(callLimits.Heartbeat, "the heartbeat", heartbeats.receive, encodeHeartbeat)
       )
     }
     const served = Object.keys(methods)

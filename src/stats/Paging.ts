@@ -8,7 +8,7 @@ import { Either } from "effect"
 import { MAX_ENDPOINT_IDENTITY_BYTES } from "../domain/Envelope.js"
 import { ValidationError } from "../domain/Errors.js"
 import { MAX_CONNECTOR_TYPE_CHARS } from "../domain/Heartbeat.js"
-import { excerpt, unstorable, utf8Bytes } from "../domain/Text.js"
+import { excerpt, tooLong, unstorable } from "../domain/Text.js"
 import type { ConnectorKey } from "../../services/Dashboard.js"
 
 export const DEFAULT_LIST_LIMIT = 100
@@ -55,8 +55,8 @@ const segmentProblem = (value: string, maxBytes: number): string | undefined => 
   if (value === "") return "must not be empty"
   const why = unstorable(value)
   if (why !== undefined) return why
-  const n = utf8Bytes(value)
-  return n > maxBytes ? `must be at most ${maxBytes} bytes of UTF-8 (got ${n}): no connector can have a longer one` : undefined
+  const long = tooLong(value, maxBytes)
+  return long === undefined ? undefined : `${long}: no connector can have a longer one`
 }
 
 /**

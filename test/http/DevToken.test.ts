@@ -9,7 +9,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { sample } from "../support/Fixtures.js"
-import { postJson } from "../support/Http.js"
+import { postJson, request } from "../support/Http.js"
 import * as TestDatabase from "../support/TestDatabase.js"
 import * as HubProcess from "../delivery/support/HubProcess.js"
 
@@ -82,8 +82,7 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("the development tok
       assert.strictEqual(Fs.statSync(file).mode & 0o777, 0o600)
       assert.strictEqual(Fs.readFileSync(file, "utf8").trim(), token)
       assert.strictEqual((yield* postJson(`${first.url}/api/ingest`, token, sample("devtoken-embedded"))).status, 202)
-      const ready = yield* Effect.promise(() => fetch(`${first.url}/ready`).then((r) => r.status))
-      assert.strictEqual(ready, 200)
+      assert.strictEqual((yield* request(`${first.url}/ready`)).status, 200)
       // The database is served on a Unix socket inside the 0700 data directory, never on a TCP port.
       assert.strictEqual(Fs.statSync(dir).mode & 0o777, 0o700)
       assert.isTrue(Fs.statSync(Path.join(dir, ".s.PGSQL.5432")).isSocket())

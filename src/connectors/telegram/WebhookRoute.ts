@@ -6,7 +6,7 @@
 import { HttpLayerRouter, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Metric, Option, Redacted } from "effect"
 import { MAX_ENDPOINT_IDENTITY_BYTES } from "../../domain/Envelope.js"
-import { excerpt, unstorable, utf8Bytes } from "../../domain/Text.js"
+import { boundedProblem, excerpt } from "../../domain/Text.js"
 import { PushReceivers } from "../../../services/PushReceivers.js"
 import { TelegramWebhookStore } from "../../../services/TelegramWebhookStore.js"
 
@@ -49,7 +49,7 @@ export const layer = HttpLayerRouter.use((router) =>
     const handle = (request: HttpServerRequest.HttpServerRequest, endpoint: string) =>
       Effect.gen(function*() {
         // The path segment is untrusted: one no endpoint identity can have never reaches SQL or a log.
-        const why = unstorable(endpoint) ?? (utf8Bytes(endpoint) > MAX_ENDPOINT_IDENTITY_BYTES ? "is too long" : undefined)
+        const why = boundedProblem(endpoint, MAX_ENDPOINT_IDENTITY_BYTES)
         if (why !== undefined) {
           return yield* refuse(404, "unregistered", "NotFound", `no Telegram webhook can exist for this endpoint: its name ${why}`, excerpt(endpoint))
         }
