@@ -16,6 +16,7 @@ import deadLetters from "./0023_dead_letters.js"
 import telegramWebhooks from "./0035_telegram_webhooks.js"
 import inboxFillfactor from "./0036_inbox_fillfactor.js"
 import statsSaturate from "./0045_stats_saturate.js"
+import sourceCounters from "./0060_source_counters.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -29,5 +30,6 @@ export const migrations = {
   "0023_dead_letters": deadLetters,
   "0035_telegram_webhooks": telegramWebhooks,
   "0036_inbox_fillfactor": inboxFillfactor,
-  "0045_stats_saturate": statsSaturate
+  "0045_stats_saturate": statsSaturate,
+  "0060_source_counters": sourceCounters
 }

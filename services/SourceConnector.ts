@@ -4,7 +4,7 @@
  * becomes safe once that item and every earlier one were handled, and the runtime
  * (src/connectors/runtime) submits them and decides when the checkpoint may advance.
  */
-import { Context, type Effect, type Option, Schema } from "effect"
+import { Context, type Duration, type Effect, type Option, Schema } from "effect"
 import type { IngestEnvelopeInput } from "../src/domain/Envelope.js"
 
 /** A position in the source, persisted verbatim as the checkpoint (e.g. Telegram `{"last_update_id": 42}`). */
@@ -105,6 +105,15 @@ export interface SourceConnectorService {
   readonly normalizePushed?: (update: unknown) => Effect.Effect<SourceItem, SourceError>
   /** Capabilities advertised in heartbeats, e.g. `{ polling: true, webhook: false }`. */
   readonly capabilities: Readonly<Record<string, boolean>>
+  /** Pause after a poll that found nothing, when the connector has its own setting (GMAIL_POLL_INTERVAL_S). */
+  readonly pollInterval?: Duration.Duration
+  /**
+   * Completes when the source asked for an early poll (a push notification said there is something new):
+   * the runtime then polls without waiting out the rest of `pollInterval`.
+   */
+  readonly wakeups?: Effect.Effect<void>
+  /** The connector's own counters (names as in heartbeat `source_counters`), sent with every heartbeat. */
+  readonly counters?: Effect.Effect<Readonly<Record<string, number>>>
 }
 
 export class SourceConnector extends Context.Tag("switchboard/SourceConnector")<

@@ -93,11 +93,12 @@ export const make = Effect.gen(function*() {
           counter_source_api_calls: c.source_api_calls,
           counter_checkpoint_saves: c.checkpoint_saves,
           counter_dedupe_accepted: c.dedupe_accepted,
-          // An omitted checkpoint or capabilities keeps the stored value.
+          // An omitted checkpoint, capabilities or source counters keeps the stored value.
           ...(hb.checkpoint === undefined
             ? {}
             : { checkpoint_cursor: hb.checkpoint.cursor, checkpoint_updated_at: hb.checkpoint.updated_at }),
-          ...(hb.capabilities === undefined ? {} : { capabilities: sql.json(hb.capabilities) })
+          ...(hb.capabilities === undefined ? {} : { capabilities: sql.json(hb.capabilities) }),
+          ...(hb.source_counters === undefined ? {} : { source_counters: sql.json(hb.source_counters) })
         }
         const hour = new Date(truncHour(receivedAt.getTime()))
         const day = new Date(truncDay(receivedAt.getTime()))

@@ -25,12 +25,22 @@ export interface ConnectorEntry {
   readonly settings: Config.Config<unknown>
   /** Builds the source from its environment (its own settings are read again when the layer is built). */
   readonly layer: Layer.Layer<SourceConnector, ConnectorStartFailed | ConfigError.ConfigError, ConnectorHost>
+  /** Names of its own heartbeat source counters (and `skipped.<reason>` it uses) that /metrics exports. */
+  readonly sourceCounters?: ReadonlyArray<string>
 }
 
 export const registry: Readonly<Record<string, ConnectorEntry>> = {
   sandbox: { channel: "sandbox", provider: "sandbox", settings: SandboxConnector.SandboxConfig, layer: SandboxConnector.layer },
   telegram: { channel: "telegram", provider: "telegram", settings: TelegramConnector.settings, layer: TelegramConnector.layer }
 }
+
+/** Source counters every runtime may report (reasons that are not a short word are folded into `other`). */
+const RUNTIME_COUNTERS = ["cursor_resets", "skipped.other", "degraded.other"]
+
+/** Per type, the heartbeat source counters /metrics exports (any other name stays in the registry row only). */
+export const exportedSourceCounters: Readonly<Record<string, ReadonlyArray<string>>> = Object.fromEntries(
+  Object.entries(registry).map(([type, entry]) => [type, [...RUNTIME_COUNTERS, ...(entry.sourceCounters ?? [])]])
+)
 
 /** Registered connector types, sorted. */
 export const types: ReadonlyArray<string> = Object.keys(registry).sort()

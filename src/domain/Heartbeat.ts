@@ -100,6 +100,40 @@ export const Capabilities = Schema.declare(isFlags, {
   })
 )
 
+/** Source counters a heartbeat may carry, and how their names look (each may become a metric label value). */
+export const MAX_SOURCE_COUNTERS = 64
+export const SOURCE_COUNTER_NAME = /^[a-z][a-z0-9_]{0,47}(\.[a-z][a-z0-9_]{0,31})?$/
+
+const isCounts = (u: unknown): u is { readonly [key: string]: number } =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && Object.values(u).every((v) => typeof v === "number")
+
+/**
+ * The connector's own counters by name (`history_fetches`, `skipped.label_excluded`, …): names are a
+ * lowercase word with an optional `.reason`, values are counts like the others, at most 64 of them.
+ */
+export const SourceCounters = Schema.declare(isCounts, {
+  identifier: "SourceCounters",
+  description: `at most ${MAX_SOURCE_COUNTERS} counters; names like history_fetches or skipped.label_excluded`,
+  jsonSchema: { type: "object", additionalProperties: { type: "integer", minimum: 0 }, maxProperties: MAX_SOURCE_COUNTERS },
+  arbitrary: () => (fc) => fc.dictionary(fc.stringMatching(/^[a-z]{1,12}$/), fc.nat(), { maxKeys: 8 }),
+  message: () => "must be a JSON object of counts"
+}).pipe(
+  Schema.filter((o) => {
+    const keys = Object.keys(o)
+    if (keys.length > MAX_SOURCE_COUNTERS) return `at most ${MAX_SOURCE_COUNTERS} source counters are allowed (got ${keys.length})`
+    for (const key of keys) {
+      if (!SOURCE_COUNTER_NAME.test(key)) {
+        return { path: [excerpt(key)], message: "name must be a lowercase word (a-z, 0-9, _) with an optional .reason" }
+      }
+      const n = o[key]!
+      if (!Number.isInteger(n) || n < 0 || n > MAX_COUNTER) {
+        return { path: [key], message: `must be a whole number from 0 to ${MAX_COUNTER} (10^15)` }
+      }
+    }
+    return true
+  })
+)
+
 /** A string of at most MAX_ERROR_MESSAGE_BYTES, or null, checked in one step (one issue, never two alternatives). */
 const NullableErrorMessage = Schema.declare((u: unknown): u is string | null => u === null || typeof u === "string", {
   identifier: "NullableErrorMessage",
@@ -155,6 +189,7 @@ export const HeartbeatV1 = Schema.Struct({
     uptime_s: Uptime
   }),
   counters: HeartbeatCounters,
+  source_counters: optional(SourceCounters),
   checkpoint: optional(Schema.Struct({ cursor: boundedString(MAX_CURSOR_BYTES), updated_at: Rfc3339Timestamp })),
   capabilities: optional(Capabilities),
   sent_at: Rfc3339Timestamp

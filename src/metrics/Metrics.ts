@@ -48,6 +48,15 @@ export const connectorsByLiveness = Metric.gauge("switchboard_connectors", {
   description: "Registered connectors by liveness, as of the scrape"
 })
 
+/**
+ * The source counters of the latest heartbeats (`source_counters`: history fetches, skips by reason, OAuth
+ * refreshes, …) summed over every endpoint of a `connector_type`, by `counter`; refreshed on every scrape.
+ * Only names the connector type declares (Registry `sourceCounters`) become labels.
+ */
+export const connectorSourceCounters = Metric.gauge("switchboard_connector_source_counter", {
+  description: "Source counters of the connectors' latest heartbeats, summed by connector type"
+})
+
 /** Duration of one rollup bucket by `kind` (hourly, daily, fanout), in seconds. */
 export const rollupDuration = Metric.histogram(
   "switchboard_rollup_duration_seconds",

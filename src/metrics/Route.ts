@@ -9,7 +9,8 @@ import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, Metric, Ref } from "effect"
 import { Dashboard } from "../../services/Dashboard.js"
-import { connectorsByLiveness, dbConnections, dbPoolMax } from "./Metrics.js"
+import { exportedSourceCounters } from "../connectors/Registry.js"
+import { connectorsByLiveness, connectorSourceCounters, dbConnections, dbPoolMax } from "./Metrics.js"
 import * as Prometheus from "./Prometheus.js"
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -25,11 +26,27 @@ export const layer = HttpLayerRouter.use((router) =>
       WHERE datname = current_database() AND application_name = current_setting('application_name')
       GROUP BY 1`
 
+    /** Latest source counters summed by type and name, for the names each registered type declares. */
+    const sourceCounters = sql<{ readonly connector_type: string; readonly counter: string; readonly n: string }>`
+      SELECT r.connector_type, c.key AS counter, sum(LEAST((c.value)::numeric, 9007199254740991)) AS n
+      FROM connector_registry r, jsonb_each(r.source_counters) c
+      WHERE r.source_counters IS NOT NULL AND jsonb_typeof(c.value) = 'number'
+        AND r.connector_type IN ${sql.in(Object.keys(exportedSourceCounters))}
+      GROUP BY 1, 2`
+
     const refresh = Effect.gen(function*() {
       yield* Metric.set(dbPoolMax, sql.config.maxConnections ?? 10)
       const counts = yield* dashboard.livenessCounts
       yield* Effect.forEach(Object.entries(counts), ([liveness, n]) =>
         Metric.set(Metric.tagged(connectorsByLiveness, "liveness", liveness), n), { discard: true })
+      const counted = yield* sourceCounters
+      yield* Effect.forEach(counted, (r) =>
+        exportedSourceCounters[r.connector_type]?.includes(r.counter) === true
+          ? Metric.set(
+            Metric.tagged(Metric.tagged(connectorSourceCounters, "connector_type", r.connector_type), "counter", r.counter),
+            Math.min(Number(r.n), Number.MAX_SAFE_INTEGER)
+          )
+          : Effect.void, { discard: true })
       const rows = yield* connections
       yield* Effect.forEach(["active", "idle", "idle in transaction"], (state) =>
         Metric.set(Metric.tagged(dbConnections, "state", state), Number(rows.find((r) => r.state === state)?.n ?? 0)), {

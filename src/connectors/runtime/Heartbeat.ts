@@ -4,11 +4,17 @@
  * blocks or crashes ingestion; a hub without the Heartbeat RPC is logged once and then ignored.
  */
 import { Clock, DateTime, type Duration, Effect, Option, Ref } from "effect"
-import { fitErrorMessage, type HeartbeatInput } from "../../domain/Heartbeat.js"
+import {
+  fitErrorMessage,
+  type HeartbeatInput,
+  MAX_COUNTER,
+  MAX_SOURCE_COUNTERS,
+  SOURCE_COUNTER_NAME
+} from "../../domain/Heartbeat.js"
 import * as RequestIds from "../../ingest/RequestIds.js"
 import * as Policies from "../../policies.js"
 import { SwitchboardClient } from "../../../services/SwitchboardClient.js"
-import type { State } from "./State.js"
+import type * as State from "./State.js"
 
 export const CONNECTOR_VERSION = "0.1.0"
 
@@ -18,9 +24,42 @@ export interface Options {
   readonly capabilities: Readonly<Record<string, boolean>>
   /** Time between heartbeats (already clamped to 30–300 s by the config). */
   readonly interval: Duration.Duration
+  /** The connector's own counters (SourceConnector.counters). */
+  readonly counters?: Effect.Effect<Readonly<Record<string, number>>> | undefined
 }
 
-export const make = (options: Options, state: State) =>
+const REASON = /^[a-z][a-z0-9_]{0,31}$/
+
+/** `skipped.<reason>` / `degraded.<reason>` per reason; a reason that is not a short word counts as `other`. */
+const byReason = (prefix: string, counts: Readonly<Record<string, number>>) => {
+  const out: Record<string, number> = {}
+  for (const [reason, n] of Object.entries(counts)) {
+    const key = `${prefix}.${REASON.test(reason) ? reason : "other"}`
+    out[key] = (out[key] ?? 0) + n
+  }
+  return out
+}
+
+/** The heartbeat's `source_counters`: the runtime's skips, degradations and resets, then the connector's own. */
+export const sourceCounters = (
+  snapshot: Pick<State.Snapshot, "skipped" | "degraded" | "cursorResets">,
+  own: Readonly<Record<string, number>>
+): Record<string, number> => {
+  const all: Record<string, number> = {
+    ...byReason("skipped", snapshot.skipped),
+    ...byReason("degraded", snapshot.degraded),
+    ...(snapshot.cursorResets > 0 ? { cursor_resets: snapshot.cursorResets } : {}),
+    ...own
+  }
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([name]) => SOURCE_COUNTER_NAME.test(name))
+      .slice(0, MAX_SOURCE_COUNTERS)
+      .map(([name, n]) => [name, Math.min(MAX_COUNTER, Math.max(0, Math.floor(n)))])
+  )
+}
+
+export const make = (options: Options, state: State.State) =>
   Effect.gen(function*() {
     const client = yield* SwitchboardClient
     const instanceId = yield* Effect.flatten(RequestIds.make)
@@ -30,6 +69,7 @@ export const make = (options: Options, state: State) =>
     /** The heartbeat as of now. */
     const message = Effect.gen(function*() {
       const snapshot = yield* state.snapshot
+      const own = options.counters === undefined ? {} : yield* options.counters
       const now = yield* Clock.currentTimeMillis
       const heartbeat: HeartbeatInput = {
         schema_version: "connector.heartbeat.v1",
@@ -45,6 +85,7 @@ export const make = (options: Options, state: State) =>
           uptime_s: Math.max(0, Math.floor((now - startedAt) / 1000))
         },
         counters: snapshot.counters,
+        source_counters: sourceCounters(snapshot, own),
         ...Option.match(snapshot.checkpoint, {
           onNone: () => ({}),
           onSome: (c) => ({ checkpoint: { cursor: JSON.stringify(c.cursor), updated_at: DateTime.formatIso(c.updatedAt) } })

@@ -5,7 +5,7 @@
  * (or reported duplicate, or that were dead-lettered/skipped). Interruption (SIGTERM/SIGINT via
  * NodeRuntime.runMain) lets the batches in flight finish within the shutdown grace, then saves.
  */
-import { Cause, Duration, Effect, Option, Ref } from "effect"
+import { Cause, Duration, Effect, Option, Ref, Schedule } from "effect"
 import * as Policies from "../../policies.js"
 import { CheckpointStore } from "../../../services/CheckpointStore.js"
 import type { ConnectorConfigShape } from "../../../services/ConnectorConfig.js"
@@ -44,6 +44,7 @@ export const make = (options: Options) =>
     const heartbeat = yield* Heartbeat.make({
       ...who,
       capabilities: connector.capabilities,
+      counters: connector.counters,
       interval: Option.getOrElse(options.heartbeatInterval, () => Duration.seconds(120))
     }, state)
     /** The last committed cursor: every event before it is handled. */
@@ -144,8 +145,18 @@ export const make = (options: Options) =>
       )
     )
 
-    /** Polls forever on `pollSchedule`. */
-    const pollLoop = Effect.repeat(cycle, Policies.pollSchedule(options.pollInterval)).pipe(
+    const pollInterval = connector.pollInterval ?? options.pollInterval
+    const wakeups = connector.wakeups
+    /**
+     * Polls forever on `pollSchedule`; a source that can ask for an early poll (push notifications) waits
+     * after an empty poll for its wakeup or the poll interval, whichever comes first.
+     */
+    const pollLoop = (wakeups === undefined
+      ? Effect.repeat(cycle, Policies.pollSchedule(pollInterval))
+      : Effect.asVoid(Effect.repeat(
+        Effect.tap(cycle, (o) => (o.found ? Effect.void : Effect.asVoid(Effect.timeoutOption(wakeups, pollInterval)))),
+        Schedule.forever
+      ))).pipe(
       Effect.ensuring(Effect.zipRight(pipeline.finish, saves.flush)),
       Effect.annotateLogs({ worker: "poll" })
     )
