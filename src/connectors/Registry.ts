@@ -7,6 +7,8 @@ import type { Config, ConfigError, Layer } from "effect"
 import type { Channel, Provider } from "../domain/Envelope.js"
 import type { ConnectorConfig } from "../../services/ConnectorConfig.js"
 import type { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
+import * as GmailConnector from "./gmail/GmailConnector.js"
+import * as GmailLayer from "./gmail/GmailLayer.js"
 import * as SandboxConnector from "./sandbox/SandboxConnector.js"
 import * as TelegramConnector from "./telegram/TelegramConnector.js"
 
@@ -30,6 +32,13 @@ export interface ConnectorEntry {
 }
 
 export const registry: Readonly<Record<string, ConnectorEntry>> = {
+  gmail: {
+    channel: "email",
+    provider: "gmail",
+    settings: GmailLayer.settings,
+    layer: GmailLayer.layer,
+    sourceCounters: [...GmailConnector.COUNTERS, ...GmailConnector.SKIP_REASONS.map((r) => `skipped.${r}`), ...GmailConnector.DEGRADATIONS]
+  },
   sandbox: { channel: "sandbox", provider: "sandbox", settings: SandboxConnector.SandboxConfig, layer: SandboxConnector.layer },
   telegram: { channel: "telegram", provider: "telegram", settings: TelegramConnector.settings, layer: TelegramConnector.layer }
 }
