@@ -1,4 +1,4 @@
-/** `scripts/switchboard connector telegram` as a real child process, with its output kept for assertions. */
+/** `scripts/switchboard connector <type>` (default telegram) as a real child process, with its output kept for assertions. */
 import { Effect } from "effect"
 import * as Child from "node:child_process"
 import * as Path from "node:path"
@@ -22,11 +22,11 @@ const exited = (child: Child.ChildProcess) =>
   })
 
 /** Starts the connector; it is killed when the scope closes if still running. */
-export const start = (env: Record<string, string>) =>
+export const start = (env: Record<string, string>, type = "telegram") =>
   Effect.acquireRelease(
     Effect.sync((): ConnectorProcess => {
       const chunks: Array<string> = []
-      const child = Child.spawn(script, ["connector", "telegram"], {
+      const child = Child.spawn(script, ["connector", type], {
         env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "Info", ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })

@@ -66,7 +66,7 @@ const pubsub = Config.all({
 }))
 
 export const SettingsFromEnv: Config.Config<GmailSettings> = Config.all({
-  pollInterval: seconds("GMAIL_POLL_INTERVAL_S", 60, 1),
+  pollInterval: seconds("GMAIL_POLL_INTERVAL_S", 60, 0.1),
   labelInclude: labels("GMAIL_LABEL_INCLUDE", []),
   labelExclude: labels("GMAIL_LABEL_EXCLUDE", DEFAULT_EXCLUDE),
   pubsub
