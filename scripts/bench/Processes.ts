@@ -52,14 +52,17 @@ const output = (what: string, command: Command.Command) =>
 
 const TokenOutput = Schema.parseJson(Schema.Struct({ token: Schema.String, id: Schema.String }))
 
-/** An ingest token scoped to the bench envelopes, made by the real CLI (which also migrates the database). */
-export const createToken = (db: BenchDatabase) =>
+/** An ingest token scoped to the bench envelopes (or `scope`), made by the real CLI (which also migrates the database). */
+export const createToken = (
+  db: BenchDatabase,
+  scope: { readonly channel: string; readonly provider: string; readonly endpoint: string } = Envelopes.scope
+) =>
   output(
     "switchboard token create",
     Command.make(
       switchboard,
-      ...["token", "create", "--channel", Envelopes.scope.channel, "--provider", Envelopes.scope.provider],
-      ...["--endpoint", Envelopes.scope.endpoint, "--expires-in", "1d", "--label", "ingest bench", "--json"]
+      ...["token", "create", "--channel", scope.channel, "--provider", scope.provider],
+      ...["--endpoint", scope.endpoint, "--expires-in", "1d", "--label", "ingest bench", "--json"]
     ).pipe(Command.env({ DATABASE_URL: db.url, SWITCHBOARD_LOG_LEVEL: "Warn" }))
   ).pipe(
     Effect.flatMap(Schema.decode(TokenOutput)),
