@@ -18,6 +18,7 @@ import * as StatsLive from "./Stats/StatsLive.js"
 import * as PgTokenStore from "./TokenStore/PgTokenStore.js"
 import * as MemoryPushReceivers from "./PushReceivers/MemoryPushReceivers.js"
 import * as PgTelegramWebhookStore from "./TelegramWebhookStore/PgTelegramWebhookStore.js"
+import * as PgSecretStore from "./SecretStore/PgSecretStore.js"
 
 /** The configured database (DATABASE_URL or embedded), migrated. */
 export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
@@ -27,7 +28,8 @@ export const StoresLive = Layer.mergeAll(
   PgInboxStore.layer,
   PgTokenStore.layer,
   PgTelegramWebhookStore.layer,
-  MemoryPushReceivers.layer
+  MemoryPushReceivers.layer,
+  PgSecretStore.layer
 )
 
 /** What the database layer gives the rest of the hub. */

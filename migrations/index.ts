@@ -16,6 +16,8 @@ import deadLetters from "./0023_dead_letters.js"
 import telegramWebhooks from "./0035_telegram_webhooks.js"
 import inboxFillfactor from "./0036_inbox_fillfactor.js"
 import statsSaturate from "./0045_stats_saturate.js"
+import connectorSecrets from "./0046_connector_secrets.js"
+import oauthStates from "./0047_oauth_states.js"
 import sourceCounters from "./0060_source_counters.js"
 
 export const migrations = {
@@ -31,5 +33,7 @@ export const migrations = {
   "0035_telegram_webhooks": telegramWebhooks,
   "0036_inbox_fillfactor": inboxFillfactor,
   "0045_stats_saturate": statsSaturate,
+  "0046_connector_secrets": connectorSecrets,
+  "0047_oauth_states": oauthStates,
   "0060_source_counters": sourceCounters
 }

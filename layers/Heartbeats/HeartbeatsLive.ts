@@ -5,6 +5,7 @@
 import { Clock, Effect, Either, Layer, Metric, Ref } from "effect"
 import { Forbidden, Unavailable } from "../../src/domain/Errors.js"
 import type { HeartbeatV1 } from "../../src/domain/Heartbeat.js"
+import { providersByChannel } from "../../src/domain/Envelope.js"
 import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
 import { validateHeartbeat } from "../../src/heartbeat/Validate.js"
 import * as LabelBudget from "../../src/metrics/LabelBudget.js"
@@ -19,13 +20,19 @@ const checkRole = (principal: Principal): Effect.Effect<void, Forbidden> =>
     ? Effect.void
     : Effect.fail(new Forbidden({ message: `a token with role "${principal.role}" may not send heartbeats` }))
 
-/** A heartbeat names no provider: the scope's channel must cover connector_type, its endpoint the identity. */
-const checkScope = (principal: Principal, hb: HeartbeatV1): Either.Either<HeartbeatV1, Forbidden> =>
-  covers(principal, {
-    channel: hb.connector.connector_type,
-    provider: principal.provider,
-    endpoint_identity: hb.connector.endpoint_identity
-  })
+/**
+ * A heartbeat names no channel or provider, only connector_type: the scope must cover it as a channel
+ * (`telegram`, `sandbox`) or as a provider of the scope's channel (`gmail` under `email`), and its
+ * endpoint the identity.
+ */
+const checkScope = (principal: Principal, hb: HeartbeatV1): Either.Either<HeartbeatV1, Forbidden> => {
+  const type = hb.connector.connector_type
+  const endpoint_identity = hb.connector.endpoint_identity
+  const asChannel = covers(principal, { channel: type, provider: principal.provider, endpoint_identity })
+  const asProvider = Object.entries(providersByChannel).some(([channel, providers]) =>
+    (providers as ReadonlyArray<string>).includes(type) && covers(principal, { channel, provider: type, endpoint_identity })
+  )
+  return asChannel || asProvider
     ? Either.right(hb)
     : Either.left(
       new Forbidden({
@@ -33,6 +40,7 @@ const checkScope = (principal: Principal, hb: HeartbeatV1): Either.Either<Heartb
           `send heartbeats for ${hb.connector.connector_type}/${hb.connector.endpoint_identity}`
       })
     )
+}
 
 const counted = (result: string, connectorType = "none") =>
   Metric.increment(Metric.tagged(Metric.tagged(heartbeatsReceived, "result", result), "connector_type", connectorType))

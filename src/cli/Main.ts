@@ -7,6 +7,7 @@ import { tokenCommand } from "./TokenCommand.js"
 import * as RollupCommand from "./RollupCommand.js"
 import { connectorCommand } from "./ConnectorCommand.js"
 import { TelegramCliLive, telegramCommand } from "./TelegramCommand.js"
+import { GmailCliLive, gmailCommand } from "./GmailCommand.js"
 import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
 import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCommands.js"
 
@@ -38,6 +39,7 @@ const admin = Command.make("switchboard").pipe(
     migrate,
     connectorCommand,
     telegramCommand.pipe(Command.provide(TelegramCliLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    gmailCommand.pipe(Command.provide(GmailCliLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     tokenCommand.pipe(Command.provide(Live.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     RollupCommand.rollupCommand.pipe(Command.provide(RollupCommand.layer.pipe(Layer.provide(Live.DatabaseLive)))),
     targetsCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),

@@ -8,6 +8,7 @@ import * as TelegramWebhookRoute from "../connectors/telegram/WebhookRoute.js"
 import * as DashboardRoutes from "../dashboard/Routes.js"
 import { RETRY_AFTER_OVERLOADED_S, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
 import * as MetricsRoute from "../metrics/Route.js"
+import * as GmailOAuthRoutes from "../oauth/GmailOAuthRoutes.js"
 import * as RpcServerLive from "../rpc/Server.js"
 import { ConnectorsHandlersLive } from "../stats/Handlers.js"
 import { HubApi } from "./Api.js"
@@ -50,7 +51,7 @@ export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/ope
 
 export const DocsRoutes = HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" })
 
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, TelegramWebhookRoute.layer, GmailPushRoute.layer)
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, TelegramWebhookRoute.layer, GmailPushRoute.layer, GmailOAuthRoutes.layer)
 
 /**
  * Builds every route first and only then opens the port, so no request can reach a server whose

@@ -10,6 +10,7 @@ import { Ingest } from "../../services/Ingest.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import { AuthMiddleware } from "./AuthMiddleware.js"
 import { authenticate } from "./Bearer.js"
+import * as CredentialsHandlers from "./CredentialsHandlers.js"
 import { callLimits, withinLimit } from "./Edge.js"
 import { HubRpcs } from "./HubRpcs.js"
 import * as JsonRpc from "./JsonRpc.js"
@@ -24,6 +25,7 @@ export const AuthMiddlewareLive = Layer.effect(
 export const HandlersLive = HubRpcs.toLayer(Effect.gen(function*() {
   const ingest = yield* Ingest
   const heartbeats = yield* Heartbeats
+  const credentials = yield* CredentialsHandlers.make
   return HubRpcs.of({
     Heartbeat: (heartbeat) =>
       withinLimit(heartbeat, callLimits.Heartbeat, "the heartbeat").pipe(
@@ -35,7 +37,8 @@ export const HandlersLive = HubRpcs.toLayer(Effect.gen(function*() {
         Effect.zipRight(CurrentPrincipal),
         Effect.flatMap((p) => ingest.accept(envelope, p))
       ),
-    IngestBatch: ({ envelopes }) => Effect.flatMap(CurrentPrincipal, (p) => ingest.acceptBatch(envelopes, p))
+    IngestBatch: ({ envelopes }) => Effect.flatMap(CurrentPrincipal, (p) => ingest.acceptBatch(envelopes, p)),
+    ConnectorCredentials: credentials
   })
 }))
 
