@@ -18,7 +18,10 @@ export const connectorCommand = Command.make("connector", { type }, ({ type }) =
         "CONNECTOR_DEAD_LETTER_PATH (<cursor>.dead-letter.ndjson), CONNECTOR_SHUTDOWN_GRACE_S (30),",
         "CONNECTOR_WEBHOOK_URL, CONNECTOR_BLOB_STORE_DIR (.blobs), BUTLER_TELEGRAM_TOKEN (telegram),",
         "SANDBOX_* (sandbox: RATE_PER_S, TOTAL, BATCH_SIZE, LATENCY_MS, TRANSIENT_RATE, RATE_LIMITED_RATE,",
-        "RETRY_AFTER_S, UNAUTHORIZED_RATE, SKIP_EVERY, INVALID_EVERY)."
+        "RETRY_AFTER_S, UNAUTHORIZED_RATE, SKIP_EVERY, INVALID_EVERY), GMAIL_* (gmail: POLL_INTERVAL_S (60),",
+        "LABEL_INCLUDE, LABEL_EXCLUDE (SPAM,TRASH,DRAFT,SENT), API_BASE_URL, API_TIMEOUT_S (30); GOOGLE_OAUTH_TOKEN_URL;",
+        "credentials from the hub over RPC, or GMAIL_CLIENT_ID / GMAIL_CLIENT_SECRET / GMAIL_REFRESH_TOKEN; push mode",
+        "GMAIL_PUBSUB_* runs only inside the hub)."
       ].join(" ")
     )
   )
