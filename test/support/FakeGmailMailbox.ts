@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto"
 
 export type Json = Record<string, unknown>
 
-const CORPUS = Path.resolve(import.meta.dirname, "../../../shared/corpus/gmail")
+const CORPUS = Path.resolve(import.meta.dirname, "../fixtures/gmail") // a copy of ../shared/corpus/gmail
 
 /** The corpus message shapes: `messages.get_<shape>.json`. */
 export const SHAPES = [

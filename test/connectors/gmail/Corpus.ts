@@ -7,7 +7,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { AttachmentBody, Message } from "../../../services/GmailApi.js"
 
-export const corpusDir = Path.resolve(import.meta.dirname, "../../../../shared/corpus")
+export const corpusDir = Path.resolve(import.meta.dirname, "../../fixtures") // copies of ../shared/corpus/{gmail,email}
 export const gmailDir = Path.join(corpusDir, "gmail")
 export const emailDir = Path.join(corpusDir, "email")
 
