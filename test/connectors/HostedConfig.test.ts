@@ -128,7 +128,7 @@ describe("hosted connector configuration", () => {
     Effect.gen(function*() {
       const found = yield* problems({ SWITCHBOARD_CONNECTORS: "sandbox,fax,sandbox", CONNECTOR_CURSOR_PATH: "/tmp/s.json" })
       assert.deepStrictEqual(found, [
-        "SWITCHBOARD_CONNECTORS: unknown connector type \"fax\" (known: sandbox, telegram)",
+        "SWITCHBOARD_CONNECTORS: unknown connector type \"fax\" (known: gmail, sandbox, telegram)",
         "SWITCHBOARD_CONNECTORS: \"sandbox\" is listed more than once (the hub runs one connector per type)",
         "SANDBOX_CONNECTOR_ENDPOINT_IDENTITY (or CONNECTOR_ENDPOINT_IDENTITY) is missing"
       ])
