@@ -173,3 +173,27 @@ export const runLoad = (o: LoadOptions) =>
     Effect.flatMap((out) => Schema.decode(Schema.parseJson(LoadResult))(out.trim().split("\n").pop() ?? "")),
     Effect.mapError((e) => new BenchFailed({ message: `load generator (${o.mode}): ${e.message}` }))
   )
+
+/**
+ * A baseline: `envelopes` straight into POST /api/ingest/batch, 100 per request, 8 in flight (each request
+ * retried up to 5 times); answers the milliseconds it took.
+ */
+export const postBatches = (hubUrl: string, token: string, envelopes: ReadonlyArray<unknown>) =>
+  Effect.gen(function*() {
+    const chunks = Array.from({ length: Math.ceil(envelopes.length / 100) }, (_, i) => envelopes.slice(i * 100, i * 100 + 100))
+    const started = performance.now()
+    yield* Effect.forEach(chunks, (chunk) =>
+      Effect.tryPromise({
+        try: async () => {
+          const res = await fetch(`${hubUrl}/api/ingest/batch`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+            body: JSON.stringify({ envelopes: chunk })
+          })
+          await res.arrayBuffer()
+          if (res.status !== 202 && res.status !== 200) throw new Error(`HTTP ${res.status}`)
+        },
+        catch: (e) => new BenchFailed({ message: `direct batch: ${String(e)}` })
+      }).pipe(Effect.retry({ times: 5, schedule: Schedule.spaced("500 millis") })), { concurrency: 8, discard: true })
+    return performance.now() - started
+  })

@@ -95,27 +95,6 @@ const normalised = (fake: FakeGmail.FakeGmailServer, start: Cursor) =>
     Effect.mapError((e) => new Processes.BenchFailed({ message: `normalising the baseline: ${e.message}` }))
   )
 
-/** Baseline: the envelopes straight into POST /api/ingest/batch. */
-const direct = (hubUrl: string, token: string, envelopes: ReadonlyArray<IngestEnvelopeInput>) =>
-  Effect.gen(function*() {
-    const chunks = Array.from({ length: Math.ceil(envelopes.length / 100) }, (_, i) => envelopes.slice(i * 100, i * 100 + 100))
-    const started = performance.now()
-    yield* Effect.forEach(chunks, (chunk) =>
-      Effect.tryPromise({
-        try: async () => {
-          const res = await fetch(`${hubUrl}/api/ingest/batch`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-            body: JSON.stringify({ envelopes: chunk })
-          })
-          await res.arrayBuffer()
-          if (res.status !== 202 && res.status !== 200) throw new Error(`HTTP ${res.status}`)
-        },
-        catch: (e) => new Processes.BenchFailed({ message: `direct batch: ${String(e)}` })
-      }).pipe(Effect.retry({ times: 5, schedule: Schedule.spaced("500 millis") })), { concurrency: 8, discard: true })
-    return performance.now() - started
-  })
-
 const seconds = (ms: number) => Math.round(ms) / 1000
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000))
 
@@ -140,7 +119,7 @@ const program = Effect.gen(function*() {
   const baselineStart: Cursor = { history_id: String(baselineFake.mailbox.historyId) }
   fill(baselineFake, n)
   const envelopes = yield* normalised(baselineFake, baselineStart)
-  const directMs = yield* direct(hub.url, Redacted.value(baselineToken.secret), envelopes)
+  const directMs = yield* Processes.postBatches(hub.url, Redacted.value(baselineToken.secret), envelopes)
   const directRows = yield* count(db, baselineEndpoint)
 
   const fake = yield* FakeGmail.make({ emailAddress: MAILBOX })

@@ -49,28 +49,6 @@ const poll = (every: Duration.DurationInput): Schedule.Schedule<number, number> 
 const seconds = (ms: number) => Math.round(ms) / 1000
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000))
 
-/** Baseline: the normalized envelopes straight into POST /api/ingest/batch. */
-const direct = (hubUrl: string, token: string, updates: ReadonlyArray<Update>) =>
-  Effect.gen(function*() {
-    const envelopes = updates.map((u) => Either.getOrThrow(normalize(ENDPOINT, u)))
-    const chunks = Array.from({ length: Math.ceil(envelopes.length / 100) }, (_, i) => envelopes.slice(i * 100, i * 100 + 100))
-    const started = performance.now()
-    yield* Effect.forEach(chunks, (chunk) =>
-      Effect.tryPromise({
-        try: async () => {
-          const res = await fetch(`${hubUrl}/api/ingest/batch`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-            body: JSON.stringify({ envelopes: chunk })
-          })
-          await res.arrayBuffer()
-          if (res.status !== 202 && res.status !== 200) throw new Error(`HTTP ${res.status}`)
-        },
-        catch: (e) => new Processes.BenchFailed({ message: `direct batch: ${String(e)}` })
-      }).pipe(Effect.retry({ times: 5, schedule: Schedule.spaced("500 millis") })), { concurrency: 8, discard: true })
-    return performance.now() - started
-  })
-
 const program = Effect.gen(function*() {
   const n = yield* Config.integer("BENCH_UPDATES").pipe(Config.withDefault(20_000))
   const profileDir = yield* Config.option(Config.string("BENCH_PROFILE_DIR"))
@@ -92,7 +70,11 @@ const program = Effect.gen(function*() {
 
   // baseline first (ids 1e6+), so the connector run does not share the database with it
   const baselineUpdates = Array.from({ length: n }, (_, i) => textUpdate(1_000_000 + i) as Update)
-  const directMs = yield* direct(hub.url, Redacted.value(token.secret), baselineUpdates)
+  const directMs = yield* Processes.postBatches(
+    hub.url,
+    Redacted.value(token.secret),
+    baselineUpdates.map((u) => Either.getOrThrow(normalize(ENDPOINT, u)))
+  )
   const directRows = yield* count(db, 1_000_000, 1_000_000 + n - 1)
 
   const fake = new FakeTelegramServer(BOT_TOKEN)
