@@ -9,6 +9,7 @@ import * as StatsWorker from "../src/stats/Worker.js"
 import * as DevToken from "../src/tokens/DevToken.js"
 import { DatabaseLocation } from "../services/Database.js"
 import type { HubConfigShape } from "../services/HubConfig.js"
+import * as ActionsLive from "./Actions/ActionsLive.js"
 import * as Database from "./Database/Database.js"
 import * as DeliveryLive from "./Delivery/DeliveryLive.js"
 import * as Migrations from "./Database/Migrations.js"
@@ -37,7 +38,7 @@ export type DatabaseServices = SqlClient.SqlClient | PgClient.PgClient | Databas
 
 /** Use cases and stores over the given database (the configured one unless a test passes its own). */
 export const appLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
-  Layer.merge(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer).pipe(
+  Layer.mergeAll(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer, ActionsLive.live(config.dataDir)).pipe(
     Layer.provideMerge(DeliveryLive.RouterLive),
     Layer.provideMerge(StoresLive),
     Layer.provideMerge(database)

@@ -19,6 +19,9 @@ import statsSaturate from "./0045_stats_saturate.js"
 import connectorSecrets from "./0046_connector_secrets.js"
 import oauthStates from "./0047_oauth_states.js"
 import sourceCounters from "./0060_source_counters.js"
+import actionQuotas from "./0050_action_quotas.js"
+import tokenPlan from "./0051_token_plan.js"
+import actionTargets from "./0052_action_targets.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -35,5 +38,8 @@ export const migrations = {
   "0045_stats_saturate": statsSaturate,
   "0046_connector_secrets": connectorSecrets,
   "0047_oauth_states": oauthStates,
+  "0050_action_quotas": actionQuotas,
+  "0051_token_plan": tokenPlan,
+  "0052_action_targets": actionTargets,
   "0060_source_counters": sourceCounters
 }

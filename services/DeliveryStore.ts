@@ -16,6 +16,8 @@ export interface ClaimedDelivery {
   readonly endpoint: { readonly url: string; readonly secret: Redacted.Redacted<string> } | null
   /** The accepted request. */
   readonly request: InboxRecord
+  /** An action target's action, body template and owner token (issue 10); absent for webhook targets. */
+  readonly action?: { readonly name: string; readonly template: unknown; readonly owner: string }
 }
 
 /** What one attempt decided. */

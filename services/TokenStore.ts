@@ -1,7 +1,7 @@
 /** API tokens (DESIGN.md §5.6): scoped, role-bearing, expiring bearer tokens; only hashes are stored. */
 import { Context, type Effect, type Redacted, Schema } from "effect"
 import type { Unauthorized } from "../src/domain/Errors.js"
-import { type Principal, Role } from "../src/domain/Principal.js"
+import { Plan, type Principal, Role } from "../src/domain/Principal.js"
 
 export const TokenRecord = Schema.Struct({
   id: Schema.String,
@@ -10,6 +10,8 @@ export const TokenRecord = Schema.Struct({
   provider: Schema.String,
   endpoint_identity: Schema.String,
   role: Role,
+  /** Plan for outbound actions (free: 1 successful call per action per UTC day; pro: unlimited). */
+  plan: Plan,
   label: Schema.NullOr(Schema.String),
   created_at: Schema.String,
   expires_at: Schema.NullOr(Schema.String),
@@ -27,6 +29,8 @@ export interface NewToken {
   readonly provider: string
   readonly endpoint_identity: string
   readonly role: Role
+  /** Default free. */
+  readonly plan?: Plan
   readonly label: string | null
   readonly expires_at: Date | null
   readonly replaces: string | null

@@ -18,6 +18,8 @@ import { DatabaseLocation } from "../../services/Database.js"
 import { HubConfigFromEnv } from "../../services/HubConfig.js"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
 import { type ClaimedDelivery, DeliveryStore } from "../../services/DeliveryStore.js"
+import * as ActionPoster from "../Actions/ActionPoster.js"
+import { ActionDispatch } from "../../services/ActionDispatch.js"
 import * as WebhookPoster from "./WebhookPoster.js"
 import { depthSampler, type Finished, observe } from "./WorkerMetrics.js"
 
@@ -38,7 +40,10 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
     const attempts = yield* FiberSet.make<void, never>()
     const claimHealthy = yield* Ref.make(true)
 
-    const attemptOnce = WebhookPoster.make(client, options)
+    const attemptWebhook = WebhookPoster.make(client, options)
+    // Action targets (issue 10) go through the hub's actions when it has them.
+    const attemptAction = ActionPoster.make(yield* Effect.serviceOption(ActionDispatch), options)
+    const attemptOnce = (row: ClaimedDelivery) => (row.action === undefined ? attemptWebhook(row) : attemptAction(row))
 
     /** One attempt; its outcome always ends on the queue for the recorder. */
     const attempt = (row: ClaimedDelivery) =>

@@ -27,6 +27,9 @@ interface ClaimRow extends InboxRecord {
   readonly url: string | null
   readonly secret: string | null
   readonly target_removed_at: Date | null
+  readonly target_action: string | null
+  readonly target_template: unknown
+  readonly target_owner: string | null
 }
 
 interface DeadLetterRow {
@@ -109,13 +112,18 @@ export const make = Effect.gen(function*() {
           FROM due WHERE o.request_id = due.request_id AND o.target = due.target
           RETURNING o.request_id, o.target, o.attempts
         )
-        SELECT c.target, c.attempts, t.url, t.secret, t.removed_at AS target_removed_at, m.*
+        SELECT c.target, c.attempts, t.url, t.secret, t.removed_at AS target_removed_at,
+          t.action AS target_action, t.template AS target_template, t.owner_token_id AS target_owner, m.*
         FROM claimed c
         JOIN message_inbox m ON m.request_id = c.request_id
         LEFT JOIN delivery_targets t ON t.name = c.target`.pipe(guard)
       return rows.map((r): ClaimedDelivery => {
-        const { attempts, secret, target, target_removed_at, url, ...request } = r
+        const { attempts, secret, target, target_action, target_owner, target_removed_at, target_template, url, ...request } = r
+        const action = target_action !== null && target_owner !== null && target_removed_at === null
+          ? { action: { name: target_action, template: target_template, owner: target_owner } }
+          : {}
         return {
+          ...action,
           request_id: r.request_id,
           target,
           webhook_id: WebhookId.of(r.request_id, target),

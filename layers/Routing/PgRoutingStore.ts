@@ -16,12 +16,16 @@ import {
   TargetNotFound,
   type TargetRecord
 } from "../../services/RoutingStore.js"
+import * as PgActionTargets from "../Actions/PgActionTargets.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 
 interface TargetRow {
   readonly name: string
-  readonly url: string
-  readonly secret: string
+  /** null for an action target (issue 10), which has action and owner_token_id instead. */
+  readonly url: string | null
+  readonly secret: string | null
+  readonly action: string | null
+  readonly owner_token_id: string | null
   readonly created_at: Date
   readonly removed_at: Date | null
 }
@@ -31,13 +35,16 @@ interface RuleRow extends Omit<RuleSpec, "id"> {
   readonly created_at: Date
 }
 
-const toTarget = (r: TargetRow): TargetRecord => ({
-  name: r.name,
-  url: Validate.displayUrl(r.url),
-  secret_fingerprint: Signature.fingerprint(Redacted.make(r.secret)),
-  created_at: r.created_at.toISOString(),
-  removed_at: r.removed_at === null ? null : r.removed_at.toISOString()
-})
+const toTarget = (r: TargetRow): TargetRecord =>
+  r.url === null || r.secret === null
+    ? PgActionTargets.toRecord({ ...r, action: r.action ?? "unknown", owner_token_id: r.owner_token_id ?? "unknown" })
+    : {
+      name: r.name,
+      url: Validate.displayUrl(r.url),
+      secret_fingerprint: Signature.fingerprint(Redacted.make(r.secret)),
+      created_at: r.created_at.toISOString(),
+      removed_at: r.removed_at === null ? null : r.removed_at.toISOString()
+    }
 
 const toRule = (r: RuleRow): RuleRecord => ({
   id: String(r.id),
@@ -73,6 +80,7 @@ export const make = Effect.gen(function*() {
         sql.insert({ name, url, secret: Redacted.value(input.secret), created_at: yield* now, removed_at: null })
       }
         ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret,
+          action = NULL, template = NULL, owner_token_id = NULL,
           created_at = EXCLUDED.created_at, removed_at = NULL
         WHERE delivery_targets.removed_at IS NOT NULL
         RETURNING *`.pipe(guard)

@@ -2,7 +2,7 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Redacted } from "effect"
 import { Unauthorized } from "../../src/domain/Errors.js"
-import type { Role } from "../../src/domain/Principal.js"
+import type { Plan, Role } from "../../src/domain/Principal.js"
 import * as Token from "../../src/domain/Token.js"
 import {
   type NewToken,
@@ -22,6 +22,7 @@ interface TokenRow {
   readonly provider: string
   readonly endpoint_identity: string
   readonly role: Role
+  readonly plan: Plan
   readonly label: string | null
   readonly created_at: Date
   readonly expires_at: Date | null
@@ -39,6 +40,7 @@ export const toRecord = (row: TokenRow, nowMs: number): TokenRecord => ({
   provider: row.provider,
   endpoint_identity: row.endpoint_identity,
   role: row.role,
+  plan: row.plan,
   label: row.label,
   created_at: row.created_at.toISOString(),
   expires_at: iso(row.expires_at),
@@ -82,6 +84,7 @@ export const make = Effect.gen(function*() {
           provider: input.provider,
           endpoint_identity: input.endpoint_identity,
           role: input.role,
+          plan: input.plan ?? "free",
           label: input.label,
           created_at: now,
           expires_at: input.expires_at,
@@ -121,6 +124,7 @@ export const make = Effect.gen(function*() {
         provider: old.provider,
         endpoint_identity: old.endpoint_identity,
         role: old.role,
+        plan: old.plan,
         label: old.label,
         expires_at: options.expires_at === undefined ? old.expires_at : options.expires_at,
         replaces: id
@@ -149,7 +153,8 @@ export const make = Effect.gen(function*() {
       channel: row.channel,
       provider: row.provider,
       endpoint_identity: row.endpoint_identity,
-      role: row.role
+      role: row.role,
+      plan: row.plan
     })
   }
 

@@ -1,8 +1,9 @@
-/** `switchboard targets|routes|deadletters …`: delivery targets, routing rules, dead letters (issue 5). */
+/** `switchboard targets|routes|deadletters …`: delivery targets (webhooks; actions, issue 10), routing rules, dead letters (issue 5). */
 import { Args, Command, Options } from "@effect/cli"
 import * as Fs from "node:fs"
 import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
 import * as Signature from "../delivery/Signature.js"
+import { ActionTargets } from "../../services/ActionTargets.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
 import { RoutingStore } from "../../services/RoutingStore.js"
 import * as DurationSpec from "./DurationSpec.js"
@@ -43,11 +44,39 @@ const secretFrom = (o: {
     return Option.map(o.secret, (s) => Redacted.make(s))
   })
 
+/** `targets add NAME --action … --template … --owner …`: an action target (issue 10). */
+const addActionTarget = (
+  name: string,
+  action: string,
+  o: {
+    readonly url: Option.Option<string>
+    readonly template: Option.Option<string>
+    readonly owner: Option.Option<string>
+    readonly secret: Option.Option<string>
+    readonly secretEnv: Option.Option<string>
+    readonly secretStdin: boolean
+    readonly json: boolean
+  }
+) =>
+  Effect.gen(function*() {
+    if (Option.isSome(o.url) || Option.isSome(o.secret) || Option.isSome(o.secretEnv) || o.secretStdin) {
+      return yield* new UsageError({ message: "--action targets take no --url or signing secret" })
+    }
+    if (Option.isNone(o.template) || Option.isNone(o.owner)) {
+      return yield* new UsageError({ message: "--action needs --template '<json body>' and --owner <token id>" })
+    }
+    const record = yield* (yield* ActionTargets).add({ name, action, template: o.template.value, owner: o.owner.value })
+    yield* o.json ? Output.json(record) : Console.log(`added target ${record.name} -> ${record.url} (${record.secret_fingerprint}); ${APPLIES}`)
+  })
+
 const targetsAdd = Command.make(
   "add",
   {
     name: Args.text({ name: "NAME" }).pipe(Args.withDescription("target name (a-z, 0-9, - and _); \"general\" is the catch-all")),
-    url: Options.text("url").pipe(Options.withDescription("http(s) URL that receives a signed POST per request")),
+    url: text("url", "http(s) URL that receives a signed POST per request (webhook targets)"),
+    action: text("action", "run this outbound action per request instead (slack.send, telegram.send, email.send, notion.create, sheets.append)"),
+    template: text("template", "with --action: the action's body as JSON, with {{normalized_text}}-style fields of the request"),
+    owner: text("owner", "with --action: the token id (tk_…, role actions or admin) whose plan and quota the deliveries spend"),
     secret: text(
       "secret",
       "signing secret, whsec_ + base64 of 24-64 bytes (visible in ps and shell history: prefer --secret-env or --secret-stdin; default: generated and printed once)"
@@ -60,10 +89,15 @@ const targetsAdd = Command.make(
   },
   (o) =>
     Effect.gen(function*() {
+      if (Option.isSome(o.action)) return yield* addActionTarget(o.name, o.action.value, o)
+      if (Option.isNone(o.url)) return yield* new UsageError({ message: "give --url (a webhook target) or --action (an action target)" })
+      if (Option.isSome(o.template) || Option.isSome(o.owner)) {
+        return yield* new UsageError({ message: "--template and --owner go with --action, not with --url" })
+      }
       const given = yield* secretFrom(o)
       const generated = Option.isNone(given)
       const secret = Option.getOrElse(given, Signature.generateSecret)
-      const record = yield* (yield* RoutingStore).addTarget({ name: o.name, url: o.url, secret })
+      const record = yield* (yield* RoutingStore).addTarget({ name: o.name, url: o.url.value, secret })
       if (o.json) return yield* Output.json({ ...record, ...(generated ? { secret: Redacted.value(secret) } : {}) })
       yield* Console.log(`added target ${record.name} -> ${record.url} (secret ${record.secret_fingerprint}); ${APPLIES}`)
       if (generated) {
@@ -71,7 +105,11 @@ const targetsAdd = Command.make(
         yield* Console.log(`  ${Redacted.value(secret)}`)
       }
     })
-).pipe(Command.withDescription("add an HTTP webhook target (Standard Webhooks signing)"))
+).pipe(
+  Command.withDescription(
+    "add an HTTP webhook target (Standard Webhooks signing), or an action target: --action slack.send --template '{\"text\":\"{{normalized_text}}\"}' --owner tk_…"
+  )
+)
 
 const targetsList = Command.make(
   "list",

@@ -10,6 +10,7 @@ import { TelegramCliLive, telegramCommand } from "./TelegramCommand.js"
 import { GmailCliLive, gmailCommand } from "./GmailCommand.js"
 import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
 import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCommands.js"
+import { actionsCommand } from "./ActionsCommand.js"
 
 const serve = Command.make("serve", {}, () =>
   Effect.gen(function*() {
@@ -44,7 +45,8 @@ const admin = Command.make("switchboard").pipe(
     RollupCommand.rollupCommand.pipe(Command.provide(RollupCommand.layer.pipe(Layer.provide(Live.DatabaseLive)))),
     targetsCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     routesCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
-    deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive))))
+    deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    actionsCommand
   ])
 )
 

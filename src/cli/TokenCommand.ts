@@ -1,7 +1,7 @@
 /** `switchboard token create|list|revoke|rotate` (DESIGN.md §5.6). */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
-import { Role } from "../domain/Principal.js"
+import { Plan, Role } from "../domain/Principal.js"
 import { scopeProblem } from "../domain/Token.js"
 import type { TokenRecord } from "../../services/TokenStore.js"
 import { TokenStore } from "../../services/TokenStore.js"
@@ -28,7 +28,7 @@ const printCreated = (secret: Redacted.Redacted<string>, record: TokenRecord, as
     ? Output.json({ token: Redacted.value(secret), ...record })
     : Console.log(
       [
-        `created token ${record.id} (role ${record.role}, scope ${scopeOf(record)}, expires ${record.expires_at ?? "never"})`,
+        `created token ${record.id} (role ${record.role}, plan ${record.plan}, scope ${scopeOf(record)}, expires ${record.expires_at ?? "never"})`,
         record.replaces === null ? "" : `replaces ${record.replaces}`,
         "the token is shown once; store it now:",
         `  ${Redacted.value(secret)}`
@@ -46,7 +46,11 @@ const create = Command.make(
     endpoint: Options.text("endpoint").pipe(Options.withDescription("endpoint identity, or *")),
     role: Options.choice("role", Role.literals).pipe(
       Options.withDefault("ingest" as const),
-      Options.withDescription("ingest (connectors), read (dashboard), admin (both)")
+      Options.withDescription("ingest (connectors), read (dashboard), actions (outbound actions), admin (all)")
+    ),
+    plan: Options.choice("plan", Plan.literals).pipe(
+      Options.withDefault("free" as const),
+      Options.withDescription("outbound actions plan: free (1 successful call per action per UTC day) or pro (unlimited)")
     ),
     expiresIn: durationOption("expires-in", "lifetime such as 90d, 12h or never").pipe(
       Options.withDefault<number | "never">(90 * 86_400_000)
@@ -67,6 +71,7 @@ const create = Command.make(
         provider: o.provider,
         endpoint_identity: o.endpoint,
         role: o.role,
+        plan: o.plan,
         label: Option.getOrNull(o.label),
         expires_at: yield* expiresAt(o.expiresIn),
         replaces: Option.getOrNull(o.replaces)
@@ -84,12 +89,13 @@ const list = Command.make("list", { json }, (o) =>
         id: r.id,
         status: r.status,
         role: r.role,
+        plan: r.plan,
         scope: scopeOf(r),
         expires: r.expires_at ?? "never",
         replaces: r.replaces ?? "",
         label: r.label ?? ""
       })),
-      ["id", "status", "role", "scope", "expires", "replaces", "label"]
+      ["id", "status", "role", "plan", "scope", "expires", "replaces", "label"]
     )
   })).pipe(Command.withDescription("list tokens (never their secrets)"))
 

@@ -1,15 +1,21 @@
 /** Who is calling: the scope and role of the bearer token that authenticated the request. */
 import { Context, Schema } from "effect"
 
-export const Role = Schema.Literal("ingest", "read", "admin")
+export const Role = Schema.Literal("ingest", "read", "admin", "actions")
 export type Role = typeof Role.Type
+
+/** A token's plan for outbound actions: free (1 successful call per action per UTC day) or pro (unlimited). */
+export const Plan = Schema.Literal("free", "pro")
+export type Plan = typeof Plan.Type
 
 export const Principal = Schema.Struct({
   token_id: Schema.String,
   channel: Schema.String,
   provider: Schema.String,
   endpoint_identity: Schema.String,
-  role: Role
+  role: Role,
+  /** The token's plan (outbound actions); absent means free. */
+  plan: Schema.optional(Plan)
 })
 export type Principal = typeof Principal.Type
 
@@ -28,5 +34,7 @@ export const covers = (
 
 /** Roles that may submit events (ingest, heartbeats). */
 export const canIngest = (p: Principal): boolean => p.role === "ingest" || p.role === "admin"
+/** Roles that may run outbound actions (send mail, post to Slack…): never an ingest token. */
+export const canAct = (p: Principal): boolean => p.role === "actions" || p.role === "admin"
 /** Roles that may read the dashboard API. */
 export const canRead = (p: Principal): boolean => p.role === "read" || p.role === "admin"

@@ -4,6 +4,8 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import * as GmailPushRoute from "../connectors/gmail/PushRoute.js"
+import * as ActionRoutes from "../actions/HttpRoutes.js"
+import * as ActionRpcRoute from "../actions/RpcRoute.js"
 import * as TelegramWebhookRoute from "../connectors/telegram/WebhookRoute.js"
 import * as DashboardRoutes from "../dashboard/Routes.js"
 import { RETRY_AFTER_OVERLOADED_S, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
@@ -51,7 +53,7 @@ export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/ope
 
 export const DocsRoutes = HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" })
 
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, TelegramWebhookRoute.layer, GmailPushRoute.layer, GmailOAuthRoutes.layer)
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, TelegramWebhookRoute.layer, GmailPushRoute.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer)
 
 /**
  * Builds every route first and only then opens the port, so no request can reach a server whose
