@@ -18,8 +18,6 @@ import * as Mime from "./Mime.js"
 import * as Normalize from "./Normalize.js"
 import { type GmailSettings, passes, SAFETY_POLL } from "./Settings.js"
 
-/** Messages fetched at once within a batch (each with its attachments). */
-export const FETCH_CONCURRENCY = 8
 /** A gap fill starts this long before the cursor's `last_updated_at` (clock skew, delivery delays). */
 export const GAP_MARGIN = Duration.hours(1)
 /** A cursor without `last_updated_at` (edited by hand) fills a gap of at most this long. */
