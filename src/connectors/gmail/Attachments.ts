@@ -6,7 +6,7 @@
  * mail is ingested without that attachment; only refused credentials and rate limits fail the call
  * (the connector stops or retries the batch).
  */
-import { Effect, Either } from "effect"
+import { Duration, Effect, Either, Schedule } from "effect"
 import { BlobStore } from "../../../services/BlobStore.js"
 import { type GmailApiError, type GmailAuthFailed, GmailApi, type GmailError } from "../../../services/GmailApi.js"
 import { MediaUnavailable } from "../../../services/SourceConnector.js"
@@ -42,6 +42,12 @@ export const stopsTheBatch = (error: GmailError): error is StopsTheBatch =>
   (error._tag === "GmailApiError" &&
     (error.status === 429 || error.status === 401 || (error.status === 403 && RATE_REASONS.has(error.reason ?? ""))))
 
+/** Retries of a transient attachments.get failure: 0.5 s, then 1 s. */
+export const TRANSIENT_RETRY = Schedule.exponential(Duration.millis(500)).pipe(Schedule.intersect(Schedule.recurs(2)))
+
+const isTransient = (e: GmailError): boolean =>
+  (e._tag === "GmailApiError" && e.status >= 500) || (e._tag === "GmailHttpError" && e.reason !== "Decode")
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
 const degraded = (c: AttachmentCandidate, mediaType: string, reason: AttachmentFailure, why: string) =>
@@ -58,18 +64,26 @@ export const make = Effect.gen(function*() {
   const download = (
     messageId: string,
     c: AttachmentCandidate,
-    mediaType: string
-  ): Effect.Effect<Uint8Array, MediaUnavailable | StopsTheBatch> =>
-    c.inlineData !== undefined
-      ? Effect.succeed(c.inlineData)
-      : c.attachmentId === undefined
-      ? Effect.fail(degraded(c, mediaType, "download_failed", "the part has neither data nor an attachmentId"))
-      : api.getAttachment(messageId, c.attachmentId).pipe(
-        Effect.map((body) => base64UrlBytes(body.data)),
-        Effect.catchAll((e): Effect.Effect<never, MediaUnavailable | StopsTheBatch> =>
-          stopsTheBatch(e) ? Effect.fail(e) : Effect.fail(degraded(c, mediaType, "download_failed", e.message))
-        )
+    mediaType: string,
+    count: (n: number) => void
+  ): Effect.Effect<Uint8Array, MediaUnavailable | StopsTheBatch> => {
+    if (c.inlineData !== undefined) return Effect.succeed(c.inlineData)
+    const attachmentId = c.attachmentId
+    if (attachmentId === undefined) {
+      return Effect.fail(degraded(c, mediaType, "download_failed", "the part has neither data nor an attachmentId"))
+    }
+    return Effect.suspend(() => {
+      count(1)
+      return api.getAttachment(messageId, attachmentId)
+    }).pipe(
+      // a 5xx or a dropped connection is retried a little before the attachment is given up
+      Effect.retry({ schedule: TRANSIENT_RETRY, while: isTransient }),
+      Effect.map((body) => base64UrlBytes(body.data)),
+      Effect.catchAll((e): Effect.Effect<never, MediaUnavailable | StopsTheBatch> =>
+        stopsTheBatch(e) ? Effect.fail(e) : Effect.fail(degraded(c, mediaType, "download_failed", e.message))
       )
+    )
+  }
 
   /** The bytes to store: recompressed when an image is over 5 MiB; dimensions of stored images when readable. */
   const prepare = (c: AttachmentCandidate, mediaType: string, bytes: Uint8Array) =>
@@ -102,8 +116,7 @@ export const make = Effect.gen(function*() {
       if (overBudget(storedEstimate(mediaType, c.declaredSize))) {
         return yield* Effect.fail(degraded(c, mediaType, "message_limit", budgetMessage(c.declaredSize)))
       }
-      if (c.inlineData === undefined) count(1)
-      const bytes = yield* download(messageId, c, mediaType)
+      const bytes = yield* download(messageId, c, mediaType, count)
       if (bytes.length > limit) {
         return yield* Effect.fail(degraded(c, mediaType, "too_large", `${mb(bytes.length)} is over the ${mb(limit)} limit`))
       }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Either, Layer } from "effect"
+import { Context, Duration, Effect, Either, Layer } from "effect"
 import sharp from "sharp"
 import * as MemoryBlobStore from "../../../layers/BlobStore/MemoryBlobStore.js"
 import * as Attachments from "../../../src/connectors/gmail/Attachments.js"
@@ -248,4 +248,31 @@ describe("Gmail attachments", () => {
       assert.deepStrictEqual([info.format, info.width, info.height], ["jpeg", a.width, a.height])
       assert.deepStrictEqual(degradations.map((d) => d.reason), ["compression_failed"])
     }), 120_000)
+})
+
+describe("Gmail attachments, transient failures", () => {
+  it.live("a 5xx is retried before the part is given up: one failure then success stores it, three failures degrade it", () =>
+    Effect.gen(function*() {
+      const failures = new Map<string, number>([["att-flaky", 1], ["att-down", 99]])
+      const calls: Array<string> = []
+      const flaky = Layer.succeed(GmailApi, {
+        ...Context.get(yield* Layer.build(stubGmail({}, [])).pipe(Effect.scoped), GmailApi),
+        getAttachment: (_messageId: string, attachmentId: string) => {
+          calls.push(attachmentId)
+          const left = failures.get(attachmentId) ?? 0
+          failures.set(attachmentId, left - 1)
+          return left > 0
+            ? Effect.fail(new GmailApiError({ method: "attachments.get", status: 503, detail: "backend error" }))
+            : Effect.succeed({ size: 3, data: Buffer.from(bytes(3)).toString("base64url") })
+        }
+      })
+      const result = yield* Effect.flatMap(Attachments.make, (a) =>
+        a.attach(MESSAGE_ID, [candidate("flaky", "application/pdf", 3), candidate("down", "application/pdf", 3)])).pipe(
+        Effect.provide(Layer.merge(flaky, MemoryBlobStore.layer))
+      )
+      assert.strictEqual(result.attachments.length, 1)
+      assert.deepStrictEqual(result.degradations.map((d) => d.reason), ["download_failed"])
+      assert.deepStrictEqual(calls, ["att-flaky", "att-flaky", "att-down", "att-down", "att-down"])
+      assert.strictEqual(result.apiCalls, 5, "every attempt is an API call")
+    }))
 })
