@@ -9,7 +9,7 @@ import { HttpLayerRouter, HttpServerRequest, HttpServerResponse } from "@effect/
 import { RpcServer } from "@effect/rpc"
 import { Effect } from "effect"
 import { readBytes } from "../http/Body.js"
-import { TokenStore } from "../../services/TokenStore.js"
+import { TokenStore, type TokenStoreService } from "../../services/TokenStore.js"
 import { authenticate } from "./Bearer.js"
 import { MAX_CALLS_PER_BODY, MAX_RPC_BODY_BYTES, refusedUnread, tooLarge } from "./Edge.js"
 import { HubRpcs } from "./HubRpcs.js"
@@ -33,29 +33,46 @@ const buffered = (request: HttpServerRequest.HttpServerRequest, body: Uint8Array
 const json = (body: { readonly _tag: string; readonly message: string }, status: number) =>
   HttpServerResponse.unsafeJson(body, { status })
 
+export interface GuardLimits {
+  /** The RPC tags a body may call. */
+  readonly tags: ReadonlySet<string>
+  readonly maxBodyBytes: number
+  readonly maxCalls: number
+}
+
+/**
+ * The guard in front of an RPC group's HTTP app (this route, and `/actions/rpc`): bearer token before the
+ * body, the body capped and its framing checked, then the buffered bytes handed to `rpc`.
+ */
+export const guarded = <R>(
+  tokens: TokenStoreService,
+  rpc: Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>,
+  limits: GuardLimits
+) =>
+(
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Exclude<R, HttpServerRequest.HttpServerRequest>> =>
+  Effect.gen(function*() {
+    yield* authenticate(tokens, request.headers["authorization"])
+    const body = yield* readBytes(request, limits.maxBodyBytes)
+    yield* NdjsonFraming.check(body, limits.tags, limits.maxCalls)
+    return yield* Effect.provideService(rpc, HttpServerRequest.HttpServerRequest, buffered(request, body))
+  }).pipe(
+    Effect.catchTags({
+      Unauthorized: (e) => Effect.succeed(refusedUnread(request, json(e, 401))),
+      Unavailable: (e) =>
+        Effect.logWarning(`rpc: refused with 503: ${e.message}`).pipe(
+          Effect.as(refusedUnread(request, json(e, 503)))
+        ),
+      PayloadTooLarge: (e) => Effect.succeed(tooLarge(request, json(e, 413))),
+      ValidationError: (e) => Effect.succeed(json(e, 400))
+    })
+  )
+
 export const layer = HttpLayerRouter.use((router) =>
   Effect.gen(function*() {
     const tokens = yield* TokenStore
     const rpc = yield* RpcServer.toHttpApp(HubRpcs)
-
-    const handle = (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.gen(function*() {
-        yield* authenticate(tokens, request.headers["authorization"])
-        const body = yield* readBytes(request, MAX_RPC_BODY_BYTES)
-        yield* NdjsonFraming.check(body, tags, MAX_CALLS_PER_BODY)
-        return yield* Effect.provideService(rpc, HttpServerRequest.HttpServerRequest, buffered(request, body))
-      }).pipe(
-        Effect.catchTags({
-          Unauthorized: (e) => Effect.succeed(refusedUnread(request, json(e, 401))),
-          Unavailable: (e) =>
-            Effect.logWarning(`rpc: refused with 503: ${e.message}`).pipe(
-              Effect.as(refusedUnread(request, json(e, 503)))
-            ),
-          PayloadTooLarge: (e) => Effect.succeed(tooLarge(request, json(e, 413))),
-          ValidationError: (e) => Effect.succeed(json(e, 400))
-        })
-      )
-
-    yield* router.add("POST", "/rpc", handle)
+    yield* router.add("POST", "/rpc", guarded(tokens, rpc, { tags, maxBodyBytes: MAX_RPC_BODY_BYTES, maxCalls: MAX_CALLS_PER_BODY }))
   })
 )
