@@ -5,14 +5,14 @@
  * suite can scan them for secrets at the end.
  */
 import { HttpServer } from "@effect/platform"
-import { ConfigProvider, Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Logger, LogLevel } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Live from "../../layers/Live.js"
 import { type NewToken, TokenStore } from "../../services/TokenStore.js"
 import * as HttpHub from "../../src/http/Server.js"
 import * as FakeGmail from "../support/FakeGmail.js"
 import * as TestDatabase from "../support/TestDatabase.js"
-import { testConfig } from "../support/TestHub.js"
+import { minter, testConfig } from "../support/TestHub.js"
 
 export const ALICE = "gmail:user:alice@example.com"
 
@@ -76,18 +76,7 @@ export const layer = (options: Options = {}) =>
       const tokens = yield* TokenStore
       const address = server.address
       const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "unix"
-      const mintToken = (scope: Partial<NewToken>) =>
-        tokens.create({
-          env: "test",
-          channel: "*",
-          provider: "*",
-          endpoint_identity: "*",
-          role: "ingest",
-          label: null,
-          expires_at: null,
-          replaces: null,
-          ...scope
-        }).pipe(Effect.map(({ record, secret }) => ({ id: record.id, token: Redacted.value(secret) })), Effect.orDie)
+      const mintToken = minter(tokens)
       const admin = yield* mintToken({ role: "admin" })
       return OAuthHub.of({ url, admin: admin.token, mintToken, fake, secretsKey, logs, seen, get })
     })

@@ -6,7 +6,7 @@ import { HttpServer } from "@effect/platform"
 import { Context, Effect, Layer, LogLevel, Logger, Redacted } from "effect"
 import * as Live from "../../layers/Live.js"
 import type { HubConfigShape } from "../../services/HubConfig.js"
-import { type NewToken, TokenStore } from "../../services/TokenStore.js"
+import { type NewToken, TokenStore, type TokenStoreService } from "../../services/TokenStore.js"
 import * as HttpHub from "../../src/http/Server.js"
 import * as TestDatabase from "./TestDatabase.js"
 
@@ -30,23 +30,25 @@ export interface TestHubInfo {
 
 export class TestHub extends Context.Tag("test/TestHub")<TestHub, TestHubInfo>() {}
 
+/** Mints a test token on `tokens`: full scope, role ingest, unless `scope` says otherwise. */
+export const minter = (tokens: TokenStoreService) => (scope: Partial<NewToken> = {}) =>
+  tokens.create({
+    env: "test",
+    channel: "*",
+    provider: "*",
+    endpoint_identity: "*",
+    role: "ingest",
+    label: null,
+    expires_at: null,
+    replaces: null,
+    ...scope
+  }).pipe(Effect.map(({ record, secret }) => ({ id: record.id, token: Redacted.value(secret) })), Effect.orDie)
+
 const info = Effect.gen(function*() {
   const server = yield* HttpServer.HttpServer
-  const tokens = yield* TokenStore
   const address = server.address
   const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "unix"
-  const mintToken = (scope: Partial<NewToken> = {}) =>
-    tokens.create({
-      env: "test",
-      channel: "*",
-      provider: "*",
-      endpoint_identity: "*",
-      role: "ingest",
-      label: null,
-      expires_at: null,
-      replaces: null,
-      ...scope
-    }).pipe(Effect.map(({ record, secret }) => ({ id: record.id, token: Redacted.value(secret) })), Effect.orDie)
+  const mintToken = minter(yield* TokenStore)
   const admin = yield* mintToken({ role: "admin" })
   return TestHub.of({ url, token: admin.token, mintToken })
 })
