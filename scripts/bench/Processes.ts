@@ -197,3 +197,7 @@ export const postBatches = (hubUrl: string, token: string, envelopes: ReadonlyAr
       }).pipe(Effect.retry({ times: 5, schedule: Schedule.spaced("500 millis") })), { concurrency: 8, discard: true })
     return performance.now() - started
   })
+
+/** Milliseconds as seconds with three decimals, and n per second over `ms`, for result tables. */
+export const seconds = (ms: number) => Math.round(ms) / 1000
+export const rate = (n: number, ms: number) => Math.round(n / (ms / 1000))

@@ -95,8 +95,7 @@ const normalised = (fake: FakeGmail.FakeGmailServer, start: Cursor) =>
     Effect.mapError((e) => new Processes.BenchFailed({ message: `normalising the baseline: ${e.message}` }))
   )
 
-const seconds = (ms: number) => Math.round(ms) / 1000
-const rate = (n: number, ms: number) => Math.round(n / (ms / 1000))
+const { rate, seconds } = Processes
 
 const program = Effect.gen(function*() {
   const n = yield* Config.integer("BENCH_MAILS").pipe(Config.withDefault(10_000))

@@ -46,8 +46,7 @@ const count = (db: BenchDatabase.BenchDatabase, from: number, to: number) =>
 
 const poll = (every: Duration.DurationInput): Schedule.Schedule<number, number> => Schedule.spaced(every)
 
-const seconds = (ms: number) => Math.round(ms) / 1000
-const rate = (n: number, ms: number) => Math.round(n / (ms / 1000))
+const { rate, seconds } = Processes
 
 const program = Effect.gen(function*() {
   const n = yield* Config.integer("BENCH_UPDATES").pipe(Config.withDefault(20_000))
