@@ -13,7 +13,7 @@ import { batchOutcomes, fromHub } from "./HubErrors.js"
 export const principalFor = (
   connectorType: string,
   source: { readonly channel: string; readonly provider: string; readonly endpoint_identity: string }
-): Principal => ({ token_id: `in-process:${connectorType}`, role: "ingest", ...source })
+): Principal => ({ token_id: `in-process:${connectorType}`, role: "ingest", tenant: "default", ...source })
 
 export const make = (principal: Principal) =>
   Effect.gen(function*() {

@@ -154,6 +154,7 @@ export const make = Effect.gen(function*() {
       provider: row.provider,
       endpoint_identity: row.endpoint_identity,
       role: row.role,
+      tenant: "default",
       plan: row.plan
     })
   }

@@ -76,7 +76,8 @@ const authorize = async (header: string | undefined): Promise<Principal> => {
     channel: row.channel,
     provider: row.provider,
     endpoint_identity: row.endpoint_identity,
-    role: row.role
+    role: row.role,
+    tenant: "default"
   }
   if (!canIngest(principal)) throw new HttpFailure(403, "Forbidden", "role may not ingest")
   return principal

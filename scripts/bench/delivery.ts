@@ -50,7 +50,7 @@ const settings = Config.all({
 })
 type Settings = typeof settings extends Config.Config<infer A> ? A : never
 
-const principal: Principal = { token_id: "bench", channel: "*", provider: "*", endpoint_identity: "*", role: "admin" }
+const principal: Principal = { token_id: "bench", channel: "*", provider: "*", endpoint_identity: "*", role: "admin", tenant: "default" }
 
 /** Distinct events over 1,000 threads and 50 senders; a seventh of the texts mention an invoice. */
 const envelopes = (prefix: string, n: number): ReadonlyArray<IngestEnvelopeInput> =>

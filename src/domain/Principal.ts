@@ -14,6 +14,8 @@ export const Principal = Schema.Struct({
   provider: Schema.String,
   endpoint_identity: Schema.String,
   role: Role,
+  /** The tenant the token belongs to (issue 11); every resource operation is scoped to it. */
+  tenant: Schema.String,
   /** The token's plan (outbound actions); absent means free. */
   plan: Schema.optional(Plan)
 })

@@ -111,7 +111,7 @@ const OldHub = Layer.scoped(
         IngestBatch: () => Effect.succeed({ accepted: 0, duplicates: 0, rejected: 0, results: [] })
       })),
       Layer.provide(Layer.succeed(AuthMiddleware, AuthMiddleware.of(() =>
-        Effect.succeed({ token_id: "t", channel: "*", provider: "*", endpoint_identity: "*", role: "ingest" as const })))),
+        Effect.succeed({ token_id: "t", channel: "*", provider: "*", endpoint_identity: "*", role: "ingest" as const, tenant: "default" })))),
       Layer.provide(RpcSerialization.layerNdjson)
     ),
     { disableLogger: true, disableListenLog: true }

@@ -8,7 +8,7 @@ import { sample } from "../support/Fixtures.js"
 import * as TestDatabase from "../support/TestDatabase.js"
 import { testConfig } from "../support/TestHub.js"
 
-const admin: Principal = { token_id: "tk_test", channel: "*", provider: "*", endpoint_identity: "*", role: "admin" }
+const admin: Principal = { token_id: "tk_test", channel: "*", provider: "*", endpoint_identity: "*", role: "admin", tenant: "default" }
 
 layer(Live.appLayer(testConfig, TestDatabase.layer), { excludeTestServices: true, timeout: 120_000 })(
   "Ingest on a real Postgres",

@@ -9,7 +9,7 @@ import { Router } from "../../../services/Router.js"
 import { type NewRule, RoutingStore } from "../../../services/RoutingStore.js"
 import * as Wait from "./Wait.js"
 
-export const admin: Principal = { token_id: "test", channel: "*", provider: "*", endpoint_identity: "*", role: "admin" }
+export const admin: Principal = { token_id: "test", channel: "*", provider: "*", endpoint_identity: "*", role: "admin", tenant: "default" }
 
 export interface EnvelopeOptions {
   readonly endpoint: string
