@@ -2,14 +2,15 @@
 import { HttpServer } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Redacted } from "effect"
-import * as HostedConnectors from "../src/connectors/Host.js"
 import * as HttpHub from "../src/http/Server.js"
 import * as StatsWorker from "../src/stats/Worker.js"
 import * as DevToken from "../src/tokens/DevToken.js"
 import { DatabaseLocation } from "../services/Database.js"
 import type { HubConfigShape } from "../services/HubConfig.js"
 import * as ActionsLive from "./Actions/ActionsLive.js"
+import * as HostedConnectors from "./Connectors/ConnectorHostLive.js"
 import * as Database from "./Database/Database.js"
 import * as DeliveryLive from "./Delivery/DeliveryLive.js"
 import * as Migrations from "./Database/Migrations.js"
@@ -20,6 +21,9 @@ import * as PgTokenStore from "./TokenStore/PgTokenStore.js"
 import * as MemoryPushReceivers from "./PushReceivers/MemoryPushReceivers.js"
 import * as PgTelegramWebhookStore from "./TelegramWebhookStore/PgTelegramWebhookStore.js"
 import * as PgSecretStore from "./SecretStore/PgSecretStore.js"
+import * as ConnectorOperationsLive from "./ConnectorOperations/ConnectorOperationsLive.js"
+import * as PgConnectorRegistry from "./ConnectorRegistry/PgConnectorRegistry.js"
+import * as PgResourceStore from "./ResourceStore/PgResourceStore.js"
 
 /** The configured database (DATABASE_URL or embedded), migrated. */
 export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
@@ -33,12 +37,18 @@ export const StoresLive = Layer.mergeAll(
   PgSecretStore.layer
 )
 
+/** The connector SDK over the database (issue 11): the registry, the resource store, and resource operations through them. */
+export const SdkLive = ConnectorOperationsLive.layer.pipe(
+  Layer.provideMerge(Layer.mergeAll(PgConnectorRegistry.layer, PgResourceStore.layer)),
+  Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, NodeContext.layer))
+)
+
 /** What the database layer gives the rest of the hub. */
 export type DatabaseServices = SqlClient.SqlClient | PgClient.PgClient | DatabaseLocation
 
 /** Use cases and stores over the given database (the configured one unless a test passes its own). */
 export const appLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
-  Layer.mergeAll(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer, ActionsLive.live(config.dataDir)).pipe(
+  Layer.mergeAll(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer, ActionsLive.live(config.dataDir), SdkLive).pipe(
     Layer.provideMerge(DeliveryLive.RouterLive),
     Layer.provideMerge(StoresLive),
     Layer.provideMerge(database)

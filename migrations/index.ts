@@ -22,6 +22,9 @@ import sourceCounters from "./0060_source_counters.js"
 import actionQuotas from "./0050_action_quotas.js"
 import tokenPlan from "./0051_token_plan.js"
 import actionTargets from "./0052_action_targets.js"
+import tokenRolesTenants from "./0061_token_roles_tenants.js"
+import connectorResources from "./0062_connector_resources.js"
+import connectorDefinitions from "./0063_connector_definitions.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -41,5 +44,8 @@ export const migrations = {
   "0050_action_quotas": actionQuotas,
   "0051_token_plan": tokenPlan,
   "0052_action_targets": actionTargets,
-  "0060_source_counters": sourceCounters
+  "0060_source_counters": sourceCounters,
+  "0061_token_roles_tenants": tokenRolesTenants,
+  "0062_connector_resources": connectorResources,
+  "0063_connector_definitions": connectorDefinitions
 }

@@ -3,7 +3,7 @@
  * row of an action target and records the verdict like a webhook's (retries, dead letters, replay).
  */
 import { Context, type Effect } from "effect"
-import type { Verdict } from "../src/delivery/RetryPolicy.js"
+import type { Verdict } from "../src/domain/DeliveryVerdict.js"
 import type { ClaimedDelivery } from "./DeliveryStore.js"
 
 export interface ActionDispatchService {

@@ -5,7 +5,7 @@
  * that may accept it later (408/429/5xx, or the network failed), with its Retry-After.
  */
 import { Context, type Effect, Schema } from "effect"
-import type { Connector, Payloads } from "../src/actions/Catalog.js"
+import type { Connector, Payloads } from "../src/domain/ActionCatalog.js"
 import type { Issue } from "../src/domain/Errors.js"
 
 /** What a provider answered for one successful call (ids already masked for the caller). */

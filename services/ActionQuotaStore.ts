@@ -5,7 +5,7 @@
  * outlives its lease (a crashed hub) stops counting.
  */
 import { Context, type Effect, Schema } from "effect"
-import type { ActionName } from "../src/actions/Catalog.js"
+import type { ActionName } from "../src/domain/ActionCatalog.js"
 
 /** The database could not be reached. */
 export class ActionQuotaUnavailable extends Schema.TaggedError<ActionQuotaUnavailable>()("ActionQuotaUnavailable", {

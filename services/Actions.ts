@@ -6,7 +6,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Context, type Effect, Schema } from "effect"
 import type { Forbidden, PayloadTooLarge, Unauthorized, Unavailable, ValidationError } from "../src/domain/Errors.js"
-import { ActionName, Connector } from "../src/actions/Catalog.js"
+import { ActionName, Connector } from "../src/domain/ActionCatalog.js"
 import { Plan } from "../src/domain/Principal.js"
 import type { ActionAnswer } from "./ActionProviders.js"
 

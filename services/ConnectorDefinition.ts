@@ -8,12 +8,13 @@
  * The host that runs a face (a connector process, the hub, the CLI, the conformance suite) provides
  * the services listed in its `*Host` type; the composition that picks implementations lives in layers/.
  */
-import type { FileSystem, HttpClient, Path } from "@effect/platform"
-import type { Config, ConfigError, Layer } from "effect"
+import type { FileSystem, HttpClient, HttpServerRequest, HttpServerResponse, Path } from "@effect/platform"
+import type { Config, ConfigError, Effect, Layer } from "effect"
 import type { Channel, Provider } from "../src/domain/Envelope.js"
 import type { ConnectorConfig } from "./ConnectorConfig.js"
 import type { ConnectorActions } from "./ConnectorActions.js"
 import type { ResourceConnector } from "./ConnectorResources.js"
+import type { PushReceivers } from "./PushReceivers.js"
 import type { ResourceStore } from "./ResourceStore.js"
 import type { ConnectorStartFailed, SourceConnector } from "./SourceConnector.js"
 
@@ -36,25 +37,66 @@ export interface ConfigVariable {
   readonly default?: string
 }
 
-export interface SourceFace {
+/** What the hub provides to a push endpoint's handler (the receivers hosted connectors register). */
+export type PushHost = PushReceivers
+
+/**
+ * Answers one pushed request for `endpoint` (the path's `:endpoint` segment, untrusted and unchecked):
+ * verifies the sender before it reads the body, caps the body, and says what was wrong in a 4xx.
+ */
+export type PushHandler = (
+  request: HttpServerRequest.HttpServerRequest,
+  endpoint: string
+) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+
+/** An HTTP endpoint the hub serves for a source in push mode (a webhook, a Pub/Sub push). */
+export interface PushEndpoint {
+  /** POST path with exactly one `:endpoint` segment, the endpoint identity: `/telegram/:endpoint/webhook`. */
+  readonly path: `/${string}`
+  /** Builds the handler once, when the hub starts (reading its verification settings then). */
+  readonly handler: Effect.Effect<PushHandler, ConfigError.ConfigError, PushHost>
+}
+
+/**
+ * A source face; `R` is what its layer needs: SourceHost for an SDK connector, more for a built-in whose
+ * layer names services (TelegramApi, BlobStore…) that layers/Connectors/ provides before a host runs it.
+ */
+export interface SourceFace<R = SourceHost> {
   /** Channel of every envelope it submits (the in-process principal is scoped to it). */
   readonly channel: Channel
   /** Provider of every envelope it submits. */
   readonly provider: Provider
-  readonly layer: Layer.Layer<SourceConnector, ConnectorStartFailed | ConfigError.ConfigError, SourceHost>
+  /** Builds the source from its settings and what the host provides. */
+  readonly layer: Layer.Layer<SourceConnector, ConnectorStartFailed | ConfigError.ConfigError, R>
   /** Names of its own heartbeat source counters (and `skipped.<reason>` it uses) that /metrics exports. */
   readonly sourceCounters?: ReadonlyArray<string>
+  /** Endpoints the hub serves so that pushed updates reach the hosted source (its PushReceivers registration). */
+  readonly push?: ReadonlyArray<PushEndpoint>
+}
+
+/** A sample resource of one type, for the conformance suite, `connectors scaffold` and the docs. */
+export interface ResourceExample {
+  readonly type: string
+  /** A valid create payload (without `id`). */
+  readonly create: Readonly<Record<string, unknown>>
+  /** A valid update patch. */
+  readonly patch: Readonly<Record<string, unknown>>
+  /** A payload the connector refuses with ResourceInvalid, when it validates shapes. */
+  readonly invalid?: Readonly<Record<string, unknown>>
 }
 
 export interface ResourcesFace {
   readonly layer: Layer.Layer<ResourceConnector, ConnectorStartFailed | ConfigError.ConfigError, ResourceHost>
+  /** Sample payloads per resource type (a `"*"` connector may give a few types). */
+  readonly examples?: ReadonlyArray<ResourceExample>
 }
 
 export interface ActionsFace {
   readonly layer: Layer.Layer<ConnectorActions, ConnectorStartFailed | ConfigError.ConfigError, ResourceHost>
 }
 
-export interface ConnectorDefinition {
+/** A connector; `R` is what its source layer needs (see SourceFace). */
+export interface ConnectorDefinition<R = SourceHost> {
   /** Registry id: 1–40 of a-z 0-9 - _, starting with a letter. */
   readonly id: string
   readonly description: string
@@ -66,10 +108,15 @@ export interface ConnectorDefinition {
      */
     readonly settings: Config.Config<unknown>
   }
-  readonly source?: SourceFace
+  readonly source?: SourceFace<R>
   readonly actions?: ActionsFace
   readonly resources?: ResourcesFace
 }
 
-/** Identity, for inference and one place to find connector modules by (`export default defineConnector({…})`). */
-export const defineConnector = <const D extends ConnectorDefinition>(definition: D): D => definition
+/**
+ * Identity, for inference and one place to find connector modules by (`export default defineConnector({…})`).
+ * A built-in whose source names more services says which: `defineConnector<SourceHost | TelegramApi>({…})`.
+ */
+export const defineConnector = <R = SourceHost, const D extends ConnectorDefinition<R> = ConnectorDefinition<R>>(
+  definition: D
+): D => definition

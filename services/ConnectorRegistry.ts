@@ -69,6 +69,8 @@ export interface ConfigurePatch {
 }
 
 export interface ConnectorRegistryService {
+  /** Ids of the built-in connectors this hub ships (registered at first start as `builtin:<id>`). */
+  readonly builtinIds: ReadonlyArray<string>
   /** Appends a register event (a re-register replaces module, class, auth type and scopes). */
   readonly register: (input: RegisterInput, actor: string) => Effect.Effect<RegistryEntry, ResourceInvalid | Unavailable>
   readonly setEnabled: (id: string, enabled: boolean, actor: string) => Effect.Effect<RegistryEntry, ConnectorUnknown | Unavailable>

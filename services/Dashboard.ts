@@ -11,7 +11,7 @@ import type {
   Period,
   Summary,
   WindowMeta
-} from "../src/stats/ApiSchemas.js"
+} from "../src/domain/StatsApi.js"
 
 /** The database could not be reached or did not answer in time. */
 export class DashboardUnavailable extends Schema.TaggedError<DashboardUnavailable>()("DashboardUnavailable", {

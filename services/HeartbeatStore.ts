@@ -1,7 +1,7 @@
 /** Where heartbeats land: the connector registry (latest state) and the day-partitioned heartbeat log. */
 import { Context, type Effect, Schema } from "effect"
 import type { HeartbeatV1 } from "../src/domain/Heartbeat.js"
-import type { DeltaKind } from "../src/heartbeat/Deltas.js"
+import type { DeltaKind } from "../src/domain/HeartbeatDeltas.js"
 
 /** What recording one heartbeat did. */
 export interface RecordOutcome {

@@ -33,4 +33,31 @@ export interface ResourceStoreService {
   ) => Effect.Effect<StorePage, Unavailable>
 }
 
+/**
+ * Bounds every store enforces on a list (the SDK bounds input first, more tightly; a store dies on a
+ * query past these, as on any caller bug).
+ */
+export const STORE_LIMITS = {
+  /** Most filter fields in one list. */
+  maxFilters: 16,
+  /** Longest filter field name. */
+  maxFilterKeyLength: 64,
+  /** Longest string filter value. */
+  maxFilterValueLength: 512,
+  /** Largest page. */
+  maxLimit: 500
+} as const
+
+/** Why a list query is past STORE_LIMITS, or undefined when it is within them. */
+export const beyondLimits = (query: { readonly filter: ResourceFilter; readonly limit: number }): string | undefined => {
+  const entries = Object.entries(query.filter)
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > STORE_LIMITS.maxLimit) return "limit out of range"
+  if (entries.length > STORE_LIMITS.maxFilters) return "too many filters"
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > STORE_LIMITS.maxFilterKeyLength) return "filter key length out of range"
+    if (typeof value === "string" && value.length > STORE_LIMITS.maxFilterValueLength) return "filter value too long"
+  }
+  return undefined
+}
+
 export class ResourceStore extends Context.Tag("switchboard/ResourceStore")<ResourceStore, ResourceStoreService>() {}

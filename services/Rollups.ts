@@ -1,6 +1,6 @@
 /** Statistics rollups and retention (DESIGN.md §7): idempotent per bucket, with catch-up and pruning. */
 import { Context, type Effect, Schema } from "effect"
-import type { RollupKind } from "../src/stats/Buckets.js"
+import type { RollupKind } from "../src/domain/StatsBuckets.js"
 
 /** One bucket rolled up. */
 export interface RollupResult {

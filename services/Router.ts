@@ -1,6 +1,6 @@
 /** The routing decision at acceptance: rules and targets cached from the database, evaluated in memory. */
 import { Context, type Effect } from "effect"
-import type { RoutableMessage } from "../src/routing/Rules.js"
+import type { RoutableMessage } from "../src/domain/RoutingRules.js"
 import type { RoutingStoreUnavailable } from "./RoutingStore.js"
 
 export interface RouterService {

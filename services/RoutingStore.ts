@@ -1,6 +1,6 @@
 /** Delivery targets and routing rules: what the `targets` / `routes` commands manage and the router reads. */
 import { Context, type Effect, type Redacted, Schema } from "effect"
-import type { RuleSpec } from "../src/routing/Rules.js"
+import type { RuleSpec } from "../src/domain/RoutingRules.js"
 
 export const TargetRecord = Schema.Struct({
   name: Schema.String,

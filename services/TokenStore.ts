@@ -1,7 +1,8 @@
 /** API tokens (DESIGN.md §5.6): scoped, role-bearing, expiring bearer tokens; only hashes are stored. */
 import { Context, type Effect, type Redacted, Schema } from "effect"
 import type { Unauthorized } from "../src/domain/Errors.js"
-import { Plan, type Principal, Role } from "../src/domain/Principal.js"
+import { Plan, type Principal } from "../src/domain/Principal.js"
+import { Role, Tenant } from "../src/domain/Roles.js"
 
 export const TokenRecord = Schema.Struct({
   id: Schema.String,
@@ -9,7 +10,10 @@ export const TokenRecord = Schema.Struct({
   channel: Schema.String,
   provider: Schema.String,
   endpoint_identity: Schema.String,
+  /** A role of the hub's model (Roles.ts); tokens stored as `read` before issue 11 read `viewer`. */
   role: Role,
+  /** The tenant the token belongs to (`default` unless created with --tenant). */
+  tenant: Tenant,
   /** Plan for outbound actions (free: 1 successful call per action per UTC day; pro: unlimited). */
   plan: Plan,
   label: Schema.NullOr(Schema.String),
@@ -29,6 +33,8 @@ export interface NewToken {
   readonly provider: string
   readonly endpoint_identity: string
   readonly role: Role
+  /** Default `default`. */
+  readonly tenant?: Tenant
   /** Default free. */
   readonly plan?: Plan
   readonly label: string | null
@@ -68,7 +74,7 @@ export interface TokenStoreService {
   readonly list: Effect.Effect<ReadonlyArray<TokenRecord>, TokenStoreUnavailable>
   /** Revokes a token now; it answers 401 from then on. */
   readonly revoke: (id: string, reason: string) => Effect.Effect<TokenRecord, TokenStoreUnavailable | TokenNotFound>
-  /** A new token with the same scope and role that `replaces` the old one; the old one expires after `grace`. */
+  /** A new token with the same scope, role and tenant that `replaces` the old one; the old one expires after `grace`. */
   readonly rotate: (
     id: string,
     options: { readonly graceMs: number; readonly expires_at: Date | null | undefined }

@@ -72,3 +72,18 @@ export const pollSchedule = (interval: Duration.DurationInput): Schedule.Schedul
 
 /** Heartbeats at a fixed cadence (the first one is sent before the schedule starts). */
 export const heartbeatSchedule = (interval: Duration.DurationInput): Schedule.Schedule<number> => Schedule.fixed(interval)
+
+/** First delay between attempts at a resource connector. */
+export const RESOURCE_RETRY_BASE = Duration.millis(100)
+/** Attempts after the first at a resource connector. */
+export const RESOURCE_RETRY_TIMES = 3
+
+/**
+ * Transient resource-connector failures (issue 11): 3 more attempts, 100 ms doubling, jittered ×0.8–1.2
+ * (at most about 1 s in all). Apply with `while: isTransientResourceError` (src/domain/ConnectorErrors.ts):
+ * never a role denial, a bad payload, not-found, a conflict, or an open breaker.
+ */
+export const resourceRetry: Schedule.Schedule<[Duration.Duration, number]> = Schedule.exponential(RESOURCE_RETRY_BASE).pipe(
+  Schedule.jittered,
+  Schedule.intersect(Schedule.recurs(RESOURCE_RETRY_TIMES))
+)

@@ -7,7 +7,7 @@
 import { Clock, Effect, Layer } from "effect"
 import { statusOf } from "../../src/actions/Answers.js"
 import * as Template from "../../src/actions/Template.js"
-import type { Verdict } from "../../src/delivery/RetryPolicy.js"
+import type { Verdict } from "../../src/domain/DeliveryVerdict.js"
 import { RETRY_AFTER_UNAVAILABLE_S, Unauthorized, Unavailable } from "../../src/domain/Errors.js"
 import { ActionDispatch } from "../../services/ActionDispatch.js"
 import { ActionQuotaStore } from "../../services/ActionQuotaStore.js"

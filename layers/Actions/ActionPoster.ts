@@ -6,11 +6,12 @@
 import { Clock, Effect, Metric, Option, Random } from "effect"
 import type * as RetryPolicy from "../../src/delivery/RetryPolicy.js"
 import { decide } from "../../src/delivery/RetryPolicy.js"
+import type { Verdict } from "../../src/domain/DeliveryVerdict.js"
 import type { ActionDispatchService } from "../../services/ActionDispatch.js"
 import type { AttemptResult, ClaimedDelivery } from "../../services/DeliveryStore.js"
 import { perTarget } from "../Delivery/WorkerMetrics.js"
 
-const missing: RetryPolicy.Verdict = {
+const missing: Verdict = {
   _tag: "Transient",
   status: null,
   error: "this hub has no outbound actions configured (ActionDispatch)",

@@ -5,13 +5,14 @@
  */
 import { NodeFileSystem } from "@effect/platform-node"
 import { Cause, Clock, Config, Duration, Effect, Either, Exit, Layer, Metric, Option, Schedule, Schema } from "effect"
-import { type ActionCall, connectorOf } from "../../src/actions/Catalog.js"
+import { type ActionCall, connectorOf } from "../../src/domain/ActionCatalog.js"
 import { mask } from "../../src/actions/Mask.js"
 import * as ActionMetrics from "../../src/actions/Metrics.js"
 import * as Outcomes from "../../src/actions/Outcomes.js"
 import { providerRetry } from "../../src/actions/RetryPolicy.js"
 import * as Validate from "../../src/actions/Validate.js"
 import { Forbidden, RETRY_AFTER_UNAVAILABLE_S, Unavailable, ValidationError } from "../../src/domain/Errors.js"
+import * as Permissions from "../../src/domain/Permissions.js"
 import { ActionLog } from "../../services/ActionLog.js"
 import {
   ActionAnswer,
@@ -49,8 +50,8 @@ export const OptionsFromEnv: Config.Config<Options> = Config.number("ACTIONS_TIM
   Config.map((s) => ({ timeout: Duration.millis(Math.round(s * 1000)) }))
 )
 
-/** Roles that may run actions. */
-const ACTING_ROLES: ReadonlySet<string> = new Set(["actions", "admin", "anonymous"])
+/** May the caller run actions? The table's actions.invoke, or the anonymous caller (only with ACTIONS_ALLOW_ANONYMOUS=true). */
+const mayAct = (caller: Caller) => caller.role === "anonymous" || Permissions.allows(caller.role, "actions.invoke")
 
 const unavailable = (e: ActionQuotaUnavailable) =>
   new Unavailable({ message: `database unavailable: ${e.message}`, retry_after_s: RETRY_AFTER_UNAVAILABLE_S })
@@ -139,7 +140,7 @@ export const make = (options: Options) =>
     ): Effect.Effect<ActionOutcome, ActionError> =>
       Effect.gen(function*() {
         trace.caller = caller.id
-        if (!ACTING_ROLES.has(caller.role)) {
+        if (!mayAct(caller)) {
           return yield* new Forbidden({
             message: `token ${caller.id} has role ${caller.role}; actions need role actions or admin (switchboard token create --role actions)`
           })

@@ -1,7 +1,8 @@
 /** ActionTargets on Postgres: rows of `delivery_targets` with an action, a template and an owner token. */
 import { PgClient } from "@effect/sql-pg"
 import { Clock, Effect, Either, Layer } from "effect"
-import { isActionName, actionNames } from "../../src/actions/Catalog.js"
+import { isActionName, actionNames } from "../../src/domain/ActionCatalog.js"
+import * as Permissions from "../../src/domain/Permissions.js"
 import * as Template from "../../src/actions/Template.js"
 import * as Validate from "../../src/routing/Validate.js"
 import { ActionTargets, type NewActionTarget } from "../../services/ActionTargets.js"
@@ -45,7 +46,7 @@ export const make = Effect.gen(function*() {
       const token = rows[0]
       if (token === undefined) return yield* invalid(`--owner ${owner}: no such token (see: switchboard token list)`)
       if (!token.active) return yield* invalid(`--owner ${owner}: the token is revoked or expired`)
-      if (token.role !== "actions" && token.role !== "admin") {
+      if (!Permissions.allows(token.role, "actions.invoke")) {
         return yield* invalid(`--owner ${owner}: the token has role ${token.role}; an action target's owner needs role actions or admin`)
       }
     })

@@ -6,7 +6,7 @@
  */
 import { type HttpClient, type HttpClientRequest } from "@effect/platform"
 import { Clock, Effect, Metric, Stream } from "effect"
-import type { Connector } from "../../src/actions/Catalog.js"
+import type { Connector } from "../../src/domain/ActionCatalog.js"
 import * as ActionMetrics from "../../src/actions/Metrics.js"
 import { parseRetryAfter } from "../../src/delivery/RetryPolicy.js"
 import { type ProviderFailure, ProviderRejected, ProviderRetryable } from "../../services/ActionProviders.js"

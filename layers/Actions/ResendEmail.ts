@@ -6,7 +6,7 @@
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
 import { Effect, Redacted } from "effect"
-import type { EmailSend } from "../../src/actions/Catalog.js"
+import type { EmailSend } from "../../src/domain/ActionCatalog.js"
 import type { AttemptOptions, ProviderFailure, ProviderSuccess } from "../../services/ActionProviders.js"
 import * as ProviderHttp from "./ProviderHttp.js"
 

@@ -10,12 +10,13 @@ import * as CanonicalRequest from "../../src/delivery/CanonicalRequest.js"
 import type * as RetryPolicy from "../../src/delivery/RetryPolicy.js"
 import { classify, decide } from "../../src/delivery/RetryPolicy.js"
 import * as Signature from "../../src/delivery/Signature.js"
+import type { Verdict } from "../../src/domain/DeliveryVerdict.js"
 import type { AttemptResult, ClaimedDelivery } from "../../services/DeliveryStore.js"
 import { perTarget } from "./WorkerMetrics.js"
 
 const USER_AGENT = "switchboard-delivery/0.1"
 
-const transient = (error: string): RetryPolicy.Verdict => ({ _tag: "Transient", status: null, error, retryAfterMs: null })
+const transient = (error: string): Verdict => ({ _tag: "Transient", status: null, error, retryAfterMs: null })
 
 /** The innermost message of a transport failure (e.g. "connect ECONNREFUSED 127.0.0.1:9"). */
 const describeCause = (cause: unknown): string => {
@@ -78,7 +79,7 @@ const addressRefused = (target: string, reason: string) =>
     _tag: "Permanent",
     status: null,
     error: `address refused: ${reason}`
-  } satisfies RetryPolicy.Verdict)
+  } satisfies Verdict)
 
 export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
   const post = (row: ClaimedDelivery, url: string, key: Buffer, nowMs: number) => {
@@ -103,7 +104,7 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
         )
       ),
       Effect.scoped,
-      Effect.catchAll((e): Effect.Effect<RetryPolicy.Verdict> =>
+      Effect.catchAll((e): Effect.Effect<Verdict> =>
         refusedByGuard(e.cause)
           ? addressRefused(row.target, describeCause(e.cause))
           : Effect.succeed(transient(`network error (${e.reason}): ${describeCause(e.cause)}`))
@@ -120,7 +121,7 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
   return (row: ClaimedDelivery): Effect.Effect<AttemptResult> =>
     Effect.gen(function*() {
       const start = yield* Clock.currentTimeMillis
-      const verdict: RetryPolicy.Verdict = row.endpoint === null
+      const verdict: Verdict = row.endpoint === null
         ? { _tag: "Permanent", status: null, error: `target "${row.target}" was removed` }
         : yield* post(row, row.endpoint.url, Signature.keyOf(row.endpoint.secret), start)
       const end = yield* Clock.currentTimeMillis

@@ -6,7 +6,8 @@ import { Clock, Effect, Either, Layer, Metric, Ref } from "effect"
 import { Forbidden, Unavailable } from "../../src/domain/Errors.js"
 import type { HeartbeatV1 } from "../../src/domain/Heartbeat.js"
 import { providersByChannel } from "../../src/domain/Envelope.js"
-import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
+import * as Permissions from "../../src/domain/Permissions.js"
+import { covers, type Principal } from "../../src/domain/Principal.js"
 import { validateHeartbeat } from "../../src/heartbeat/Validate.js"
 import * as LabelBudget from "../../src/metrics/LabelBudget.js"
 import { connectorRestarts, heartbeatsReceived, labelValuesFolded } from "../../src/metrics/Metrics.js"
@@ -16,7 +17,7 @@ import { Heartbeats } from "../../services/Heartbeats.js"
 const RETRY_AFTER_S = 2
 
 const checkRole = (principal: Principal): Effect.Effect<void, Forbidden> =>
-  canIngest(principal)
+  Permissions.allows(principal, "heartbeat.submit")
     ? Effect.void
     : Effect.fail(new Forbidden({ message: `a token with role "${principal.role}" may not send heartbeats` }))
 

@@ -11,7 +11,8 @@ import {
   type IngestAnswer,
   MAX_BATCH
 } from "../../src/domain/IngestAnswer.js"
-import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
+import * as Permissions from "../../src/domain/Permissions.js"
+import { covers, type Principal } from "../../src/domain/Principal.js"
 import { dedupeKey } from "../../src/ingest/DedupeKey.js"
 import * as RequestIds from "../../src/ingest/RequestIds.js"
 import { validateEnvelope } from "../../src/ingest/Validate.js"
@@ -46,7 +47,7 @@ const describeScope = (s: { readonly channel: string; readonly provider: string;
   `${s.channel}/${s.provider}/${s.endpoint_identity}`
 
 const checkRole = (principal: Principal) =>
-  canIngest(principal)
+  Permissions.allows(principal, "ingest.submit")
     ? Effect.void
     : Effect.fail(new Forbidden({ message: `a token with role "${principal.role}" may not ingest` }))
 

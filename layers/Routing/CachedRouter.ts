@@ -8,6 +8,7 @@
  */
 import { Config, Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
+import type { RoutableMessage } from "../../src/domain/RoutingRules.js"
 import * as Rules from "../../src/routing/Rules.js"
 import { Router } from "../../services/Router.js"
 import { RoutingStore } from "../../services/RoutingStore.js"
@@ -73,7 +74,7 @@ export const make = (options: Options = defaults) =>
       Effect.forkScoped
     )
 
-    const route = (message: Rules.RoutableMessage) =>
+    const route = (message: RoutableMessage) =>
       Effect.flatMap(Ref.get(table), (t) => {
         const targets = Rules.evaluate(t, message)
         const counted = targets.length === 0

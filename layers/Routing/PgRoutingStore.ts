@@ -2,7 +2,7 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Either, Layer, Redacted } from "effect"
 import * as Signature from "../../src/delivery/Signature.js"
-import type { RuleSpec } from "../../src/routing/Rules.js"
+import type { RuleSpec } from "../../src/domain/RoutingRules.js"
 import * as Validate from "../../src/routing/Validate.js"
 import {
   type NewRule,

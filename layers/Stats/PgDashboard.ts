@@ -9,7 +9,7 @@ import type {
   Period,
   StatsPoint,
   SummaryItem
-} from "../../src/stats/ApiSchemas.js"
+} from "../../src/domain/StatsApi.js"
 import { MAX_SUM } from "../../src/domain/Heartbeat.js"
 import { errorRatePct, uptimePct } from "../../src/stats/Liveness.js"
 import { elapsedHours, fanoutWindowOf, windowMeta, windowOf } from "../../src/stats/Period.js"

@@ -1,6 +1,7 @@
 /** Rollups on Postgres: one bucket at a time, recorded in stats_rollup_runs once complete; catch-up; pruning. */
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Metric } from "effect"
+import type { RollupKind } from "../../src/domain/StatsBuckets.js"
 import { prunedRows, rollupDuration, rollupRows } from "../../src/metrics/Metrics.js"
 import {
   bucketOf,
@@ -9,7 +10,6 @@ import {
   iso,
   isComplete,
   missingBuckets,
-  type RollupKind,
   truncDay,
   truncHour
 } from "../../src/stats/Buckets.js"

@@ -1,5 +1,5 @@
 /** Rows of connector_registry as the dashboard reads them, and their mapping to the API shapes (pure). */
-import type { ConnectorDetail, ConnectorListItem } from "../../src/stats/ApiSchemas.js"
+import type { ConnectorDetail, ConnectorListItem } from "../../src/domain/StatsApi.js"
 import { truncDay } from "../../src/stats/Buckets.js"
 import { liveness, type Thresholds, uptimePct } from "../../src/stats/Liveness.js"
 

@@ -4,16 +4,17 @@
  */
 import { Effect, Layer, Option } from "effect"
 import type { Principal } from "../../src/domain/Principal.js"
+import { DEFAULT_TENANT } from "../../src/domain/Roles.js"
 import { Heartbeats } from "../../services/Heartbeats.js"
 import { Ingest } from "../../services/Ingest.js"
 import { HeartbeatUnsupported, SwitchboardClient } from "../../services/SwitchboardClient.js"
 import { batchOutcomes, fromHub } from "./HubErrors.js"
 
-/** A principal scoped to exactly one connector's source, with the ingest role. */
+/** A principal scoped to exactly one connector's source, with the ingest role, in tenant default. */
 export const principalFor = (
   connectorType: string,
   source: { readonly channel: string; readonly provider: string; readonly endpoint_identity: string }
-): Principal => ({ token_id: `in-process:${connectorType}`, role: "ingest", tenant: "default", ...source })
+): Principal => ({ token_id: `in-process:${connectorType}`, role: "ingest", tenant: DEFAULT_TENANT, ...source })
 
 export const make = (principal: Principal) =>
   Effect.gen(function*() {

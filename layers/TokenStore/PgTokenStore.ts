@@ -2,7 +2,8 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Redacted } from "effect"
 import { Unauthorized } from "../../src/domain/Errors.js"
-import type { Plan, Role } from "../../src/domain/Principal.js"
+import type { Plan, Principal } from "../../src/domain/Principal.js"
+import { DEFAULT_TENANT, type Role, roles } from "../../src/domain/Roles.js"
 import * as Token from "../../src/domain/Token.js"
 import {
   type NewToken,
@@ -21,7 +22,9 @@ interface TokenRow {
   readonly channel: string
   readonly provider: string
   readonly endpoint_identity: string
+  /** One of Roles.roles: the table's CHECK (migration 0061) admits nothing else. */
   readonly role: Role
+  readonly tenant: string
   readonly plan: Plan
   readonly label: string | null
   readonly created_at: Date
@@ -40,6 +43,7 @@ export const toRecord = (row: TokenRow, nowMs: number): TokenRecord => ({
   provider: row.provider,
   endpoint_identity: row.endpoint_identity,
   role: row.role,
+  tenant: row.tenant,
   plan: row.plan,
   label: row.label,
   created_at: row.created_at.toISOString(),
@@ -84,6 +88,7 @@ export const make = Effect.gen(function*() {
           provider: input.provider,
           endpoint_identity: input.endpoint_identity,
           role: input.role,
+          tenant: input.tenant ?? DEFAULT_TENANT,
           plan: input.plan ?? "free",
           label: input.label,
           created_at: now,
@@ -124,6 +129,7 @@ export const make = Effect.gen(function*() {
         provider: old.provider,
         endpoint_identity: old.endpoint_identity,
         role: old.role,
+        tenant: old.tenant,
         plan: old.plan,
         label: old.label,
         expires_at: options.expires_at === undefined ? old.expires_at : options.expires_at,
@@ -143,7 +149,9 @@ export const make = Effect.gen(function*() {
    */
   const verified = new Map<string, { readonly row: TokenRow; readonly checkedAt: number }>()
 
-  const principalOf = (row: TokenRow, now: number) => {
+  const principalOf = (row: TokenRow, now: number): Effect.Effect<Principal, Unauthorized> => {
+    // The CHECK admits only known roles; an unknown one (a hand-edited row) is refused, never guessed.
+    if (!(roles as ReadonlyArray<string>).includes(row.role)) return Effect.fail(unauthorized(`token ${row.id} has an unknown role`))
     if (row.revoked_at !== null) return Effect.fail(unauthorized(`token ${row.id} was revoked`))
     if (row.expires_at !== null && row.expires_at.getTime() <= now) {
       return Effect.fail(unauthorized(`token ${row.id} expired at ${row.expires_at.toISOString()}`))
@@ -154,7 +162,7 @@ export const make = Effect.gen(function*() {
       provider: row.provider,
       endpoint_identity: row.endpoint_identity,
       role: row.role,
-      tenant: "default",
+      tenant: row.tenant,
       plan: row.plan
     })
   }

@@ -17,7 +17,9 @@ import * as Http from "node:http"
 import { Either, Redacted } from "effect"
 import pg from "pg"
 import { MAX_ENVELOPE_BYTES } from "../../src/domain/Envelope.js"
-import { canIngest, covers, type Principal } from "../../src/domain/Principal.js"
+import * as Permissions from "../../src/domain/Permissions.js"
+import { covers, type Principal } from "../../src/domain/Principal.js"
+import type { Role } from "../../src/domain/Roles.js"
 import * as Token from "../../src/domain/Token.js"
 import * as Uuid7 from "../../src/domain/Uuid7.js"
 import { dedupeKey } from "../../src/ingest/DedupeKey.js"
@@ -29,7 +31,8 @@ interface TokenRow {
   readonly channel: string
   readonly provider: string
   readonly endpoint_identity: string
-  readonly role: "ingest" | "read" | "admin"
+  readonly role: Role
+  readonly tenant: string
   readonly expires_at: Date | null
   readonly revoked_at: Date | null
 }
@@ -77,9 +80,9 @@ const authorize = async (header: string | undefined): Promise<Principal> => {
     provider: row.provider,
     endpoint_identity: row.endpoint_identity,
     role: row.role,
-    tenant: "default"
+    tenant: row.tenant
   }
-  if (!canIngest(principal)) throw new HttpFailure(403, "Forbidden", "role may not ingest")
+  if (!Permissions.allows(principal, "ingest.submit")) throw new HttpFailure(403, "Forbidden", "role may not ingest")
   return principal
 }
 

@@ -12,7 +12,7 @@ import { authenticate } from "../rpc/Bearer.js"
 import { Actions, type Caller } from "../../services/Actions.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import * as Answers from "./Answers.js"
-import { isActionName, MAX_ACTION_BODY_BYTES, actionNames } from "./Catalog.js"
+import { isActionName, MAX_ACTION_BODY_BYTES, actionNames } from "../domain/ActionCatalog.js"
 import * as Cors from "./Cors.js"
 
 export const AllowAnonymousFromEnv = Config.boolean("ACTIONS_ALLOW_ANONYMOUS").pipe(Config.withDefault(false))

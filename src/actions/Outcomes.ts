@@ -13,7 +13,7 @@ import {
   dailyLimit,
   type UsageReport
 } from "../../services/Actions.js"
-import { type ActionName, actionNames, connectorOf } from "./Catalog.js"
+import { type ActionName, actionNames, connectorOf } from "../domain/ActionCatalog.js"
 
 /** The UTC day of a time, YYYY-MM-DD. */
 export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)

@@ -11,7 +11,7 @@ import { guarded } from "../rpc/NdjsonRoute.js"
 import { AuthMiddlewareLive } from "../rpc/Server.js"
 import { Actions, type Caller } from "../../services/Actions.js"
 import { TokenStore } from "../../services/TokenStore.js"
-import { MAX_ACTION_BODY_BYTES } from "./Catalog.js"
+import { MAX_ACTION_BODY_BYTES } from "../domain/ActionCatalog.js"
 import { ActionsRpcs } from "./Rpcs.js"
 
 export const PATH = "/actions/rpc"

@@ -5,7 +5,7 @@
  * webhook-id), and render, for a sample request, into a valid body of its action.
  */
 import { Either } from "effect"
-import type { ActionName } from "./Catalog.js"
+import type { ActionName } from "../domain/ActionCatalog.js"
 import * as Validate from "./Validate.js"
 
 /** The fields a placeholder may name. */

@@ -6,7 +6,7 @@
 import { Either, Schema } from "effect"
 import { type Issue, ValidationError } from "../domain/Errors.js"
 import { issuesOf, toValidationError, tooDeep } from "../ingest/Validate.js"
-import { type ActionCall, actionNames, type ActionName, isActionName, payloadSchemas } from "./Catalog.js"
+import { type ActionCall, actionNames, type ActionName, isActionName, payloadSchemas } from "../domain/ActionCatalog.js"
 
 const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 

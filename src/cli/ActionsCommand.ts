@@ -11,7 +11,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Data, Effect, Option, Redacted } from "effect"
 import * as ActionsClientLayer from "../actions/Client.js"
 import { ActionsClient } from "../actions/Client.js"
-import { type ActionName, actionNames, connectorOf } from "../actions/Catalog.js"
+import { type ActionName, actionNames, connectorOf } from "../domain/ActionCatalog.js"
 import { HealthReport } from "../../services/Actions.js"
 import * as Output from "./Output.js"
 

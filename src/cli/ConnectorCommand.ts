@@ -1,13 +1,13 @@
 /** `switchboard connector <type>`: one source connector as its own process, until SIGINT/SIGTERM. */
 import { Args, Command } from "@effect/cli"
 import { Effect, Layer } from "effect"
-import { lookup, processLayer } from "../connectors/Host.js"
+import { lookup, processLayer } from "../../layers/Connectors/ConnectorHostLive.js"
 import { types } from "../connectors/Registry.js"
 
 const type = Args.choice(types.map((t) => [t, t] as const), { name: "type" })
 
 export const connectorCommand = Command.make("connector", { type }, ({ type }) =>
-  Effect.flatMap(lookup(type), (entry) => Layer.launch(processLayer(type, entry)))).pipe(
+  Effect.flatMap(lookup(type), (source) => Layer.launch(processLayer(type, source)))).pipe(
     Command.withDescription(
       [
         "run one source connector, submitting to the hub over RPC; SIGINT/SIGTERM finish the current batch,",

@@ -11,6 +11,7 @@ import { GmailCliLive, gmailCommand } from "./GmailCommand.js"
 import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
 import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCommands.js"
 import { actionsCommand } from "./ActionsCommand.js"
+import { connectorsCommand } from "./ConnectorsCommand.js"
 
 const serve = Command.make("serve", {}, () =>
   Effect.gen(function*() {
@@ -46,7 +47,8 @@ const admin = Command.make("switchboard").pipe(
     targetsCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     routesCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
-    actionsCommand
+    actionsCommand,
+    connectorsCommand
   ])
 )
 

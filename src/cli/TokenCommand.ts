@@ -1,7 +1,8 @@
 /** `switchboard token create|list|revoke|rotate` (DESIGN.md §5.6). */
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
-import { Plan, Role } from "../domain/Principal.js"
+import { Plan } from "../domain/Principal.js"
+import { allowedRoles, allowedTenants, DEFAULT_TENANT, parseRole, type Role, TENANT_PATTERN } from "../domain/Roles.js"
 import { scopeProblem } from "../domain/Token.js"
 import type { TokenRecord } from "../../services/TokenStore.js"
 import { TokenStore } from "../../services/TokenStore.js"
@@ -18,6 +19,33 @@ const durationOption = (name: string, description: string) =>
     )
   )
 
+const usage = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
+
+/** `--role` in any case (`Operator`), `read` as the old name of viewer; anything else names the allowed values. */
+const roleOption = Options.text("role").pipe(
+  Options.withDescription(
+    "viewer (dashboard), author, operator (connector resources), auditor (registry history/export), compliance, " +
+      "admin (all); narrow: ingest (a connector's events and heartbeats), actions (outbound actions). Any case; read = viewer"
+  ),
+  Options.mapEffect((name) => {
+    const role = parseRole(name)
+    return role === undefined
+      ? Either.left(usage(`--role "${name.slice(0, 40)}" is not a role: use one of ${allowedRoles}`))
+      : Either.right(role)
+  }),
+  Options.withDefault<Role>("ingest")
+)
+
+const tenantOption = Options.text("tenant").pipe(
+  Options.withDescription(`the tenant the token belongs to (default ${DEFAULT_TENANT}): ${allowedTenants}`),
+  Options.mapEffect((name) =>
+    TENANT_PATTERN.test(name)
+      ? Either.right(name)
+      : Either.left(usage(`--tenant "${name.slice(0, 70)}" is not a tenant name: use ${allowedTenants}`))
+  ),
+  Options.withDefault(DEFAULT_TENANT)
+)
+
 const expiresAt = (spec: number | "never") =>
   Effect.map(Clock.currentTimeMillis, (now) => (spec === "never" ? null : new Date(now + spec)))
 
@@ -28,7 +56,8 @@ const printCreated = (secret: Redacted.Redacted<string>, record: TokenRecord, as
     ? Output.json({ token: Redacted.value(secret), ...record })
     : Console.log(
       [
-        `created token ${record.id} (role ${record.role}, plan ${record.plan}, scope ${scopeOf(record)}, expires ${record.expires_at ?? "never"})`,
+        `created token ${record.id} (role ${record.role}, tenant ${record.tenant}, plan ${record.plan}, ` +
+        `scope ${scopeOf(record)}, expires ${record.expires_at ?? "never"})`,
         record.replaces === null ? "" : `replaces ${record.replaces}`,
         "the token is shown once; store it now:",
         `  ${Redacted.value(secret)}`
@@ -44,10 +73,8 @@ const create = Command.make(
     channel: Options.text("channel").pipe(Options.withDescription("source channel the token may ingest for, or *")),
     provider: Options.text("provider").pipe(Options.withDescription("source provider, or *")),
     endpoint: Options.text("endpoint").pipe(Options.withDescription("endpoint identity, or *")),
-    role: Options.choice("role", Role.literals).pipe(
-      Options.withDefault("ingest" as const),
-      Options.withDescription("ingest (connectors), read (dashboard), actions (outbound actions), admin (all)")
-    ),
+    role: roleOption,
+    tenant: tenantOption,
     plan: Options.choice("plan", Plan.literals).pipe(
       Options.withDefault("free" as const),
       Options.withDescription("outbound actions plan: free (1 successful call per action per UTC day) or pro (unlimited)")
@@ -71,6 +98,7 @@ const create = Command.make(
         provider: o.provider,
         endpoint_identity: o.endpoint,
         role: o.role,
+        tenant: o.tenant,
         plan: o.plan,
         label: Option.getOrNull(o.label),
         expires_at: yield* expiresAt(o.expiresIn),
@@ -89,13 +117,14 @@ const list = Command.make("list", { json }, (o) =>
         id: r.id,
         status: r.status,
         role: r.role,
+        tenant: r.tenant,
         plan: r.plan,
         scope: scopeOf(r),
         expires: r.expires_at ?? "never",
         replaces: r.replaces ?? "",
         label: r.label ?? ""
       })),
-      ["id", "status", "role", "plan", "scope", "expires", "replaces", "label"]
+      ["id", "status", "role", "tenant", "plan", "scope", "expires", "replaces", "label"]
     )
   })).pipe(Command.withDescription("list tokens (never their secrets)"))
 

@@ -6,6 +6,7 @@
  * sanitized and at most MAX_ERROR_LENGTH characters, with at most a short excerpt of the reply body.
  */
 import type { AttemptResult } from "../../services/DeliveryStore.js"
+import type { Verdict } from "../domain/DeliveryVerdict.js"
 
 export interface RetryPolicy {
   /** Attempts before giving up (the first one included). */
@@ -31,17 +32,6 @@ export const defaults: RetryPolicy = {
   jitter: 0.2,
   maxRetryAfterMs: 3_600_000
 }
-
-/** How the receiver (or the network) answered one attempt. */
-export type Verdict =
-  | { readonly _tag: "Delivered"; readonly status: number }
-  | {
-    readonly _tag: "Transient"
-    readonly status: number | null
-    readonly error: string
-    readonly retryAfterMs: number | null
-  }
-  | { readonly _tag: "Permanent"; readonly status: number | null; readonly error: string }
 
 /** A Retry-After header (delay-seconds or HTTP-date) as milliseconds from `nowMs`; null when absent or unusable. */
 export const parseRetryAfter = (header: string | undefined, nowMs: number): number | null => {

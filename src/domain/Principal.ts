@@ -1,8 +1,11 @@
-/** Who is calling: the scope and role of the bearer token that authenticated the request. */
+/**
+ * Who is calling: the scope, role and tenant of the bearer token that authenticated the request. What a
+ * role may do is decided in one place, Permissions.ts; nothing else compares role names.
+ */
 import { Context, Schema } from "effect"
+import { Role, Tenant } from "./Roles.js"
 
-export const Role = Schema.Literal("ingest", "read", "admin", "actions")
-export type Role = typeof Role.Type
+export { Role } from "./Roles.js"
 
 /** A token's plan for outbound actions: free (1 successful call per action per UTC day) or pro (unlimited). */
 export const Plan = Schema.Literal("free", "pro")
@@ -13,9 +16,10 @@ export const Principal = Schema.Struct({
   channel: Schema.String,
   provider: Schema.String,
   endpoint_identity: Schema.String,
+  /** A role of the hub's one model (Roles.ts): ranked viewer..admin, or narrow ingest / actions. */
   role: Role,
   /** The tenant the token belongs to (issue 11); every resource operation is scoped to it. */
-  tenant: Schema.String,
+  tenant: Tenant,
   /** The token's plan (outbound actions); absent means free. */
   plan: Schema.optional(Plan)
 })
@@ -33,10 +37,3 @@ export const covers = (
 ): boolean =>
   matches(p.channel, source.channel) && matches(p.provider, source.provider) &&
   matches(p.endpoint_identity, source.endpoint_identity)
-
-/** Roles that may submit events (ingest, heartbeats). */
-export const canIngest = (p: Principal): boolean => p.role === "ingest" || p.role === "admin"
-/** Roles that may run outbound actions (send mail, post to Slack…): never an ingest token. */
-export const canAct = (p: Principal): boolean => p.role === "actions" || p.role === "admin"
-/** Roles that may read the dashboard API. */
-export const canRead = (p: Principal): boolean => p.role === "read" || p.role === "admin"

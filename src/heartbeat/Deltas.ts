@@ -5,6 +5,7 @@
  * is never negative.
  */
 import type { HeartbeatCounters } from "../domain/Heartbeat.js"
+import type { DeltaKind } from "../domain/HeartbeatDeltas.js"
 
 export const counterNames = [
   "messages_ingested",
@@ -19,9 +20,6 @@ export interface PreviousHeartbeat {
   readonly instance_id: string | null
   readonly counters: HeartbeatCounters
 }
-
-/** first: never seen; restart: a new instance_id; reset: same instance but a counter went down; continued: otherwise. */
-export type DeltaKind = "first" | "restart" | "reset" | "continued"
 
 export interface Deltas {
   readonly kind: DeltaKind

@@ -3,32 +3,36 @@ import { HttpApiSwagger, HttpLayerRouter, HttpServer, HttpServerRequest, HttpSer
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
-import * as GmailPushRoute from "../connectors/gmail/PushRoute.js"
 import * as ActionRoutes from "../actions/HttpRoutes.js"
 import * as ActionRpcRoute from "../actions/RpcRoute.js"
-import * as TelegramWebhookRoute from "../connectors/telegram/WebhookRoute.js"
 import * as DashboardRoutes from "../dashboard/Routes.js"
 import { RETRY_AFTER_OVERLOADED_S, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
 import * as MetricsRoute from "../metrics/Route.js"
 import * as GmailOAuthRoutes from "../oauth/GmailOAuthRoutes.js"
 import * as RpcServerLive from "../rpc/Server.js"
+import * as SdkRoutes from "../sdk/HttpRoutes.js"
 import { ConnectorsHandlersLive } from "../stats/Handlers.js"
 import { HubApi } from "./Api.js"
 import { HttpAuthLive } from "./Auth.js"
 import * as Failures from "./Failures.js"
 import { HandlersLive } from "./Handlers.js"
+import * as PushRoutes from "./PushRoutes.js"
 
 /**
  * Every failure ends in a JSON answer (Failures.catchAll). 429/503 always carry Retry-After. A 413 for a declared Content-Length closes the connection, so the
  * body is never read; a chunked body that grew past the limit is drained by Node instead, so the
  * client reliably sees the 413 rather than a reset.
  */
+const withDefaultHeader = (response: HttpServerResponse.HttpServerResponse, name: string, value: string) =>
+  response.headers[name] === undefined ? HttpServerResponse.setHeader(response, name, value) : response
+
 const withResponseRules = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
   switch (response.status) {
     case 429:
-      return HttpServerResponse.setHeader(response, "retry-after", String(RETRY_AFTER_OVERLOADED_S))
+      return withDefaultHeader(response, "retry-after", String(RETRY_AFTER_OVERLOADED_S))
     case 503:
-      return HttpServerResponse.setHeader(response, "retry-after", String(RETRY_AFTER_UNAVAILABLE_S))
+      // An answer that knows better (an open circuit breaker's cool-down) keeps its own Retry-After.
+      return withDefaultHeader(response, "retry-after", String(RETRY_AFTER_UNAVAILABLE_S))
     case 413:
       return request.headers["content-length"] === undefined
         ? response
@@ -53,7 +57,7 @@ export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/ope
 
 export const DocsRoutes = HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" })
 
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, TelegramWebhookRoute.layer, GmailPushRoute.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer)
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, PushRoutes.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer, SdkRoutes.layer)
 
 /**
  * Builds every route first and only then opens the port, so no request can reach a server whose

@@ -16,6 +16,7 @@ import { Context, Effect, Layer, Option, Redacted } from "effect"
 import * as PgSecretStore from "../../layers/SecretStore/PgSecretStore.js"
 import { SecretStore, type SecretStoreUnavailable } from "../../services/SecretStore.js"
 import { TokenStore } from "../../services/TokenStore.js"
+import * as Permissions from "../domain/Permissions.js"
 import { authenticate } from "../rpc/Bearer.js"
 import * as GmailOAuth from "./GmailOAuth.js"
 import * as OAuthClient from "./OAuthClient.js"
@@ -98,7 +99,7 @@ export const layer = HttpLayerRouter.use((router) =>
     const start = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function*() {
         const principal = yield* authenticate(tokens, request.headers["authorization"])
-        if (principal.role !== "admin") {
+        if (!Permissions.allows(principal, "oauth.gmail.start")) {
           return yield* refuse(403, "Forbidden", `starting a Gmail consent needs an admin token (token ${principal.token_id} has role ${principal.role})`)
         }
         const query = queryOf(request)

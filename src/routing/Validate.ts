@@ -3,7 +3,8 @@ import { Either } from "effect"
 import ipaddr from "ipaddr.js"
 import { refusal } from "../delivery/Addresses.js"
 import { Channel, Provider, providersByChannel } from "../domain/Envelope.js"
-import { compilePattern, type RuleSpec } from "./Rules.js"
+import type { RuleSpec } from "../domain/RoutingRules.js"
+import { compilePattern } from "./Rules.js"
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
 

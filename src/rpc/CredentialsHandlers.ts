@@ -8,7 +8,8 @@ import * as PgSecretStore from "../../layers/SecretStore/PgSecretStore.js"
 import { CredentialsMissing, CredentialsUnavailable } from "../../services/GmailCredentials.js"
 import { SecretStore } from "../../services/SecretStore.js"
 import { Forbidden, ValidationError } from "../domain/Errors.js"
-import { canIngest, covers, CurrentPrincipal } from "../domain/Principal.js"
+import * as Permissions from "../domain/Permissions.js"
+import { covers, CurrentPrincipal } from "../domain/Principal.js"
 import * as GmailOAuth from "../oauth/GmailOAuth.js"
 import * as OAuthClient from "../oauth/OAuthClient.js"
 import type { CredentialsAnswer } from "./CredentialsRpcs.js"
@@ -25,8 +26,8 @@ export const make = Effect.gen(function*() {
       if (problem !== undefined) {
         return yield* new ValidationError({ message: problem, issues: [{ path: "endpoint_identity", message: problem }] })
       }
-      if (!canIngest(principal)) {
-        return yield* new Forbidden({ message: `credentials need a token with role ingest or admin (token ${principal.token_id} has role ${principal.role})` })
+      if (!Permissions.allows(principal, "credentials.read")) {
+        return yield* new Forbidden({ message: `credentials need a token with role ${Permissions.describe("credentials.read")} (token ${principal.token_id} has role ${principal.role})` })
       }
       const source = { channel: "email", provider: "gmail", endpoint_identity: endpoint }
       if (!covers(principal, source) || principal.endpoint_identity !== endpoint) {

@@ -1,4 +1,4 @@
-/** The connectors REST group: heartbeats in (ingest role), dashboard JSON out (read role). Shapes: ApiSchemas.ts. */
+/** The connectors REST group: heartbeats in (ingest role), dashboard JSON out (read role). Shapes: src/domain/StatsApi.ts. */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Forbidden, NotFound, PayloadTooLarge, Unavailable, ValidationError } from "../domain/Errors.js"
@@ -11,7 +11,7 @@ import {
   ErrorsResponse,
   FanoutResponse,
   SummaryResponse
-} from "./ApiSchemas.js"
+} from "../domain/StatsApi.js"
 
 const ConnectorPath = Schema.Struct({ connector_type: Schema.String, endpoint_identity: Schema.String })
 

@@ -1,10 +1,8 @@
 /** UTC bucket arithmetic for rollups, windows and heartbeat-log partitions (pure). */
+import type { RollupKind } from "../domain/StatsBuckets.js"
+
 export const HOUR_MS = 3_600_000
 export const DAY_MS = 86_400_000
-
-/** What a rollup computes: hourly stats, daily stats, or daily fanout. */
-export type RollupKind = "hourly" | "daily" | "fanout"
-export const rollupKinds: ReadonlyArray<RollupKind> = ["hourly", "daily", "fanout"]
 
 export const truncHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS
 export const truncDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS

@@ -2,7 +2,8 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Clock, Effect, Option, Schema } from "effect"
 import { Forbidden, NotFound, Unavailable } from "../domain/Errors.js"
-import { canRead, CurrentPrincipal } from "../domain/Principal.js"
+import * as Permissions from "../domain/Permissions.js"
+import { CurrentPrincipal } from "../domain/Principal.js"
 import { HubApi } from "../http/Api.js"
 import { readJson } from "../http/Body.js"
 import type { ConnectorKey, DashboardUnavailable } from "../../services/Dashboard.js"
@@ -16,7 +17,7 @@ import {
   ErrorsResponse,
   FanoutResponse,
   SummaryResponse
-} from "./ApiSchemas.js"
+} from "../domain/StatsApi.js"
 import { iso } from "./Buckets.js"
 import { connectorKeyOf, encodeCursor, parseCursor, parseListLimit } from "./Paging.js"
 import { parseFanoutPeriod, parseLimit, parsePeriod } from "./Period.js"
@@ -26,10 +27,14 @@ export const MAX_HEARTBEAT_BYTES = 64 * 1024
 
 const RETRY_AFTER_S = 2
 
-const readable = Effect.flatMap(CurrentPrincipal, (p) =>
-  canRead(p)
-    ? Effect.void
-    : Effect.fail(new Forbidden({ message: `a token with role "${p.role}" may not read the dashboard (needs read or admin)` })))
+const allowed = (operation: "dashboard.read" | "stats.read") =>
+  Effect.flatMap(CurrentPrincipal, (p) =>
+    Permissions.allows(p, operation)
+      ? Effect.void
+      : Effect.fail(new Forbidden({
+        message: `a token with role "${p.role}" may not read the dashboard (needs ${Permissions.describe(operation)})`
+      })))
+const readable = allowed("dashboard.read")
 
 const unavailable = (e: DashboardUnavailable) =>
   Effect.logWarning("dashboard: database unavailable").pipe(
@@ -110,7 +115,7 @@ export const ConnectorsHandlersLive = HttpApiBuilder.group(HubApi, "connectors",
         }).pipe(Effect.catchTag("DashboardUnavailable", unavailable)))
       .handleRaw("stats", ({ path, urlParams }) =>
         Effect.gen(function*() {
-          yield* readable
+          yield* allowed("stats.read")
           const key = yield* connectorKeyOf(path)
           const period = yield* parsePeriod(urlParams.period)
           const found = yield* dashboard.stats(key, period)

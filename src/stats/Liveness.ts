@@ -1,5 +1,5 @@
 /** Liveness is derived at read time from the age of the last heartbeat (DESIGN.md §5.4). */
-import type { Liveness } from "./ApiSchemas.js"
+import type { Liveness } from "../domain/StatsApi.js"
 
 export interface Thresholds {
   /** online while the last heartbeat is at most this many seconds old */

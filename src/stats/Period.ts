@@ -1,7 +1,7 @@
 /** Query parameters of the dashboard API and the UTC windows they stand for (pure). */
 import { Either } from "effect"
 import { ValidationError } from "../domain/Errors.js"
-import type { FanoutPeriod, Period, WindowMeta } from "./ApiSchemas.js"
+import type { FanoutPeriod, Period, WindowMeta } from "../domain/StatsApi.js"
 import { DAY_MS, HOUR_MS, iso, truncDay, truncHour } from "./Buckets.js"
 
 const invalid = (name: string, message: string) =>

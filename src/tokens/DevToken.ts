@@ -1,5 +1,5 @@
 /**
- * The development token: created on first start with full scope and the admin role, written once to
+ * The development token: created on first start with full scope and the admin role in tenant `default`, written once to
  * `<dataDir>/dev-token` (mode 0600) and reused while it still verifies against the database. Without a
  * data directory (a real Postgres server) it is created and answered, never written.
  */
@@ -7,6 +7,7 @@ import { Effect, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { TokenStore } from "../../services/TokenStore.js"
+import { DEFAULT_TENANT } from "../domain/Roles.js"
 
 const readFile = (file: string) =>
   Effect.sync(() => {
@@ -34,6 +35,7 @@ export const ensure = (dataDir: string | undefined) =>
       provider: "*",
       endpoint_identity: "*",
       role: "admin",
+      tenant: DEFAULT_TENANT,
       label: "development token (created at start)",
       expires_at: null,
       replaces: null

@@ -4,7 +4,7 @@ import { NodeContext } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { PushReceivers } from "../../services/PushReceivers.js"
-import * as HostedConnectors from "../../src/connectors/Host.js"
+import * as HostedConnectors from "../../layers/Connectors/ConnectorHostLive.js"
 import * as TestHub from "../support/TestHub.js"
 import { checkpointNext, eventually, inbox } from "./Inbox.js"
 

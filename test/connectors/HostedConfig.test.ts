@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Option } from "effect"
-import { checkHosted } from "../../src/connectors/Host.js"
+import { checkHosted } from "../../layers/Connectors/ConnectorHostLive.js"
 import { connectorConfig, toInvalid } from "../../services/ConnectorConfig.js"
 
 const env = (vars: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(vars)), { pathDelim: "_" })

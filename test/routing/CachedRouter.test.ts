@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Metric, Ref, TestClock } from "effect"
 import * as CachedRouter from "../../layers/Routing/CachedRouter.js"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
-import type { RoutableMessage, RuleSpec } from "../../src/routing/Rules.js"
+import type { RoutableMessage, RuleSpec } from "../../src/domain/RoutingRules.js"
 import { type RoutingSnapshot, RoutingStore, RoutingStoreUnavailable } from "../../services/RoutingStore.js"
 
 const message: RoutableMessage = {

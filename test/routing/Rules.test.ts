@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
+import type { RoutableMessage, RuleSpec } from "../../src/domain/RoutingRules.js"
 import * as Rules from "../../src/routing/Rules.js"
 
 const CHANNELS = ["telegram", "email", "sandbox"] as const
@@ -27,7 +28,7 @@ const ruleArb = fc.record({
 
 const rulesArb = fc.array(ruleArb, { maxLength: 12 }).chain((rules) =>
   fc.shuffledSubarray(Array.from({ length: 200 }, (_, i) => i + 1), { minLength: rules.length, maxLength: rules.length })
-    .map((ids) => rules.map((r, i): Rules.RuleSpec => ({ ...r, id: String(ids[i]) })))
+    .map((ids) => rules.map((r, i): RuleSpec => ({ ...r, id: String(ids[i]) })))
 )
 
 const messageArb = fc.record({
@@ -41,7 +42,7 @@ const messageArb = fc.record({
 const liveArb = fc.subarray([...TARGETS])
 
 /** The reference model: the documented semantics, written without the production code's structure. */
-const reference = (rules: ReadonlyArray<Rules.RuleSpec>, live: ReadonlyArray<string>, m: Rules.RoutableMessage) => {
+const reference = (rules: ReadonlyArray<RuleSpec>, live: ReadonlyArray<string>, m: RoutableMessage) => {
   const usable = rules.filter((r) => {
     if (!live.includes(r.target)) return false
     if (r.text_pattern === null) return true
@@ -55,7 +56,7 @@ const reference = (rules: ReadonlyArray<Rules.RuleSpec>, live: ReadonlyArray<str
   const ordered = [...usable].sort((a, b) =>
     a.priority !== b.priority ? a.priority - b.priority : Number(BigInt(a.id) - BigInt(b.id))
   )
-  const hit = (r: Rules.RuleSpec) =>
+  const hit = (r: RuleSpec) =>
     [
       [r.channel, m.source_channel],
       [r.provider, m.source_provider],
@@ -70,7 +71,7 @@ const reference = (rules: ReadonlyArray<Rules.RuleSpec>, live: ReadonlyArray<str
   return targets.length === 0 && live.includes(Rules.GENERAL_TARGET) ? [Rules.GENERAL_TARGET] : targets
 }
 
-const rule = (id: number, target: string, extra: Partial<Rules.RuleSpec> = {}): Rules.RuleSpec => ({
+const rule = (id: number, target: string, extra: Partial<RuleSpec> = {}): RuleSpec => ({
   id: String(id),
   priority: 100,
   channel: null,
@@ -84,7 +85,7 @@ const rule = (id: number, target: string, extra: Partial<Rules.RuleSpec> = {}): 
   ...extra
 })
 
-const msg: Rules.RoutableMessage = {
+const msg: RoutableMessage = {
   source_channel: "telegram",
   source_provider: "telegram",
   source_endpoint_identity: "bot-1",

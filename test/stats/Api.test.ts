@@ -8,7 +8,7 @@ import {
   ErrorsResponse,
   FanoutResponse,
   SummaryResponse
-} from "../../src/stats/ApiSchemas.js"
+} from "../../src/domain/StatsApi.js"
 import { DAY_MS, HOUR_MS } from "../../src/stats/Buckets.js"
 import * as GenerateHistory from "../../src/stats/GenerateHistory.js"
 import { field } from "../support/Http.js"

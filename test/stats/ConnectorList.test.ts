@@ -5,7 +5,7 @@
 import { assert, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import { ConnectorListResponse } from "../../src/stats/ApiSchemas.js"
+import { ConnectorListResponse } from "../../src/domain/StatsApi.js"
 import { field, postJson } from "../support/Http.js"
 import * as TestHub from "../support/TestHub.js"
 import { get, getAs } from "./support/Api.js"

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Layer, Metric, Ref, TestClock } from "effect"
 import { rollupFailures } from "../../src/metrics/Metrics.js"
-import type { RollupKind } from "../../src/stats/Buckets.js"
+import type { RollupKind } from "../../src/domain/StatsBuckets.js"
 import * as Worker from "../../src/stats/Worker.js"
 import { Rollups, RollupsUnavailable } from "../../services/Rollups.js"
 

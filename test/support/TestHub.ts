@@ -8,6 +8,7 @@ import * as Live from "../../layers/Live.js"
 import type { HubConfigShape } from "../../services/HubConfig.js"
 import { type NewToken, TokenStore, type TokenStoreService } from "../../services/TokenStore.js"
 import * as HttpHub from "../../src/http/Server.js"
+import { DEFAULT_TENANT, parseRole, type RoleName } from "../../src/domain/Roles.js"
 import * as TestDatabase from "./TestDatabase.js"
 
 export const testConfig: HubConfigShape = {
@@ -24,24 +25,31 @@ export interface TestHubInfo {
   readonly url: string
   /** An admin token with full scope. */
   readonly token: string
-  /** Mints a token with the given scope (defaults: everything, role ingest). */
-  readonly mintToken: (scope?: Partial<NewToken>) => Effect.Effect<{ readonly id: string; readonly token: string }>
+  /** Mints a token with the given scope (defaults: everything, role ingest, tenant default). */
+  readonly mintToken: (scope?: MintOptions) => Effect.Effect<{ readonly id: string; readonly token: string }>
 }
 
 export class TestHub extends Context.Tag("test/TestHub")<TestHub, TestHubInfo>() {}
 
-/** Mints a test token on `tokens`: full scope, role ingest, unless `scope` says otherwise. */
-export const minter = (tokens: TokenStoreService) => (scope: Partial<NewToken> = {}) =>
-  tokens.create({
-    env: "test",
-    channel: "*",
-    provider: "*",
-    endpoint_identity: "*",
-    role: "ingest",
-    label: null,
-    expires_at: null,
-    replaces: null,
-    ...scope
+/** What a test token may set; `role` is a role of the model or the legacy `read` (which is viewer). */
+export type MintOptions = Partial<Omit<NewToken, "role">> & { readonly role?: RoleName }
+
+/** Mints a test token on `tokens`: full scope, role ingest, tenant default, unless `scope` says otherwise. */
+export const minter = (tokens: TokenStoreService) => ({ role = "ingest", ...scope }: MintOptions = {}) =>
+  Effect.suspend(() => {
+    const parsed = parseRole(role)
+    return parsed === undefined ? Effect.dieMessage(`minter: "${role}" is not a role`) : tokens.create({
+      env: "test",
+      channel: "*",
+      provider: "*",
+      endpoint_identity: "*",
+      tenant: DEFAULT_TENANT,
+      label: null,
+      expires_at: null,
+      replaces: null,
+      ...scope,
+      role: parsed
+    })
   }).pipe(Effect.map(({ record, secret }) => ({ id: record.id, token: Redacted.value(secret) })), Effect.orDie)
 
 const info = Effect.gen(function*() {

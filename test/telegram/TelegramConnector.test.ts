@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as MemoryBlobStore from "../../layers/BlobStore/MemoryBlobStore.js"
 import * as HttpTelegramApi from "../../layers/TelegramApi/HttpTelegramApi.js"
+import * as TelegramLive from "../../layers/Connectors/TelegramLive.js"
 import * as TelegramConnector from "../../src/connectors/telegram/TelegramConnector.js"
 import { ConnectorConfig, type ConnectorConfigShape } from "../../services/ConnectorConfig.js"
 import { SourceConnector } from "../../services/SourceConnector.js"
@@ -111,7 +112,7 @@ describe("TelegramConnector", () => {
         heartbeatEnabled: true,
         shutdownGrace: Duration.seconds(30)
       }
-      const error = yield* Layer.build(TelegramConnector.layer).pipe(
+      const error = yield* Layer.build(TelegramLive.layer).pipe(
         Effect.scoped,
         Effect.provide(Layer.mergeAll(Layer.succeed(ConnectorConfig, config), NodeContext.layer, NodeHttpClient.layerUndici)),
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map([

@@ -1,17 +1,14 @@
 /**
- * The gmail connector as the host runs it: settings checked, the endpoint's mailbox parsed, the
- * GmailApi over HTTP with the credentials the host can give (Credentials.ts), attachments in the local
- * blob store; in push mode the watch renewal fiber and the push receiver (hub only), otherwise a
- * best-effort `users.stop` so Google stops pushing to a hub that no longer listens (the rollback).
+ * The gmail connector as the host runs it: settings checked, the endpoint's mailbox parsed, over the
+ * GmailApi and BlobStore it is given (the host composition, Connectors/GmailLive.ts: HTTP with the credentials the host
+ * can give, the local blob store); in push mode the watch renewal fiber and the push receiver (hub only),
+ * otherwise a best-effort `users.stop` so Google stops pushing to a hub that no longer listens (the rollback).
  */
-import { Config, Effect, Layer, Option } from "effect"
-import * as LocalBlobStore from "../../../layers/BlobStore/LocalBlobStore.js"
-import * as HttpGmailApi from "../../../layers/GmailApi/HttpGmailApi.js"
+import { Effect, Layer, Option } from "effect"
 import { ConnectorConfig } from "../../../services/ConnectorConfig.js"
 import { GmailApi } from "../../../services/GmailApi.js"
 import { PushReceivers } from "../../../services/PushReceivers.js"
 import { ConnectorStartFailed, SourceConnector } from "../../../services/SourceConnector.js"
-import * as Credentials from "./Credentials.js"
 import { toSourceError } from "./Errors.js"
 import * as GmailConnector from "./GmailConnector.js"
 import * as PushConfig from "./PushConfig.js"
@@ -20,10 +17,8 @@ import * as Watch from "./Watch.js"
 
 const startFailed = (message: string) => new ConnectorStartFailed({ connector: "gmail", message })
 
-/** Every GMAIL_* setting the connector reads, checked with the CONNECTOR_* ones. */
-export const settings = Config.all([SettingsFromEnv, HttpGmailApi.OptionsFromEnv, Credentials.SourceConfig])
-
-const connector = Layer.scoped(
+/** The connector from ConnectorConfig and the GMAIL_* settings, over the GmailApi and BlobStore provided. */
+export const layer = Layer.scoped(
   SourceConnector,
   Effect.gen(function*() {
     const config = yield* ConnectorConfig
@@ -73,10 +68,3 @@ const connector = Layer.scoped(
   }).pipe(Effect.annotateLogs({ connector: "gmail" }))
 )
 
-/** The connector from ConnectorConfig and the GMAIL_* settings. */
-export const layer = connector.pipe(
-  Layer.provide(Layer.merge(
-    HttpGmailApi.layerConfig.pipe(Layer.provide(Credentials.layer)),
-    Layer.unwrapEffect(Effect.map(ConnectorConfig, (c) => LocalBlobStore.layer(c.blobStoreDir)))
-  ))
-)

@@ -5,8 +5,6 @@
  * accepted. In webhook mode the hub's route pushes each update through `normalizePushed`.
  */
 import { Effect, Either, Layer, Option, Schema } from "effect"
-import * as LocalBlobStore from "../../../layers/BlobStore/LocalBlobStore.js"
-import * as HttpTelegramApi from "../../../layers/TelegramApi/HttpTelegramApi.js"
 import { ConnectorConfig } from "../../../services/ConnectorConfig.js"
 import {
   ConnectorStartFailed,
@@ -164,10 +162,10 @@ export const removeWebhook = (endpoint: string) =>
     )
   )
 
-/** The telegram connector's own settings (BUTLER_TELEGRAM_TOKEN, TELEGRAM_API_BASE_URL), checked at start. */
-export const settings = HttpTelegramApi.OptionsFromEnv
-
-/** The connector from ConnectorConfig, TELEGRAM_API_BASE_URL and BUTLER_TELEGRAM_TOKEN. */
+/**
+ * The connector from ConnectorConfig over whatever TelegramApi and BlobStore are provided
+ * (the host composition, Connectors/TelegramLive.ts, picks the Bot API over HTTP and the local blob store).
+ */
 export const layer = Layer.effect(
   SourceConnector,
   Effect.gen(function*() {
@@ -178,7 +176,4 @@ export const layer = Layer.effect(
     })
     return yield* make({ endpointIdentity: config.endpointIdentity, webhookUrl: config.webhookUrl })
   }).pipe(Effect.annotateLogs({ connector: "telegram" }))
-).pipe(
-  Layer.provide(HttpTelegramApi.layerConfig),
-  Layer.provide(Layer.unwrapEffect(Effect.map(ConnectorConfig, (c) => LocalBlobStore.layer(c.blobStoreDir))))
 )

@@ -65,9 +65,9 @@ const reportFailures = (failures) => {
   if (auth !== undefined) {
     const text = auth.status === 401
       ? Api.getToken() === null
-        ? "No API token yet. Paste a token with role read or admin below (the hub prints a dev token at start)."
-        : `The hub rejected the token (${auth.message}). Paste a valid token with role read or admin.`
-      : `This token may not read the dashboard (${auth.message}). Use a token with role read or admin.`
+        ? "No API token yet. Paste a token with role viewer or higher below (the hub prints a dev token at start)."
+        : `The hub rejected the token (${auth.message}). Paste a valid token with role viewer or higher.`
+      : `This token may not read the dashboard (${auth.message}). Use a token with role viewer or higher (not ingest or actions).`
     showBanner(text)
     showTokenPanel(true)
     setState("auth")

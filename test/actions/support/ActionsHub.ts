@@ -4,17 +4,18 @@
  * file, and every hub log line captured (for the scans that look for secrets).
  */
 import { HttpServer } from "@effect/platform"
-import { ConfigProvider, Context, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Live from "../../../layers/Live.js"
-import type { Plan, Role } from "../../../src/domain/Principal.js"
+import type { Plan } from "../../../src/domain/Principal.js"
+import type { RoleName } from "../../../src/domain/Roles.js"
 import * as HttpHub from "../../../src/http/Server.js"
 import { TokenStore } from "../../../services/TokenStore.js"
 import * as Wait from "../../delivery/support/Wait.js"
 import * as TestDatabase from "../../support/TestDatabase.js"
-import { testConfig } from "../../support/TestHub.js"
+import { minter, testConfig } from "../../support/TestHub.js"
 import * as FakeProviders from "./FakeProviders.js"
 
 export interface ActionsHubInfo {
@@ -24,7 +25,7 @@ export interface ActionsHubInfo {
   /** Every log line the hub wrote (structured, as JSON). */
   readonly hubLogs: ReadonlyArray<string>
   /** A fresh token (default role actions, plan free); answers its id and secret. */
-  readonly mint: (options?: { readonly role?: Role; readonly plan?: Plan }) => Effect.Effect<{ readonly id: string; readonly token: string }>
+  readonly mint: (options?: { readonly role?: RoleName; readonly plan?: Plan }) => Effect.Effect<{ readonly id: string; readonly token: string }>
 }
 
 export class ActionsHub extends Context.Tag("test/ActionsHub")<ActionsHub, ActionsHubInfo>() {}
@@ -69,18 +70,8 @@ export const layerOver = <E, R>(database: Layer.Layer<Live.DatabaseServices, E, 
       const tokens = yield* TokenStore
       const address = server.address
       const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "unix"
-      const mint = (options: { readonly role?: Role; readonly plan?: Plan } = {}) =>
-        tokens.create({
-          env: "test",
-          channel: "*",
-          provider: "*",
-          endpoint_identity: "*",
-          role: options.role ?? "actions",
-          plan: options.plan ?? "free",
-          label: null,
-          expires_at: null,
-          replaces: null
-        }).pipe(Effect.map(({ record, secret }) => ({ id: record.id, token: Redacted.value(secret) })), Effect.orDie)
+      const mint = (options: { readonly role?: RoleName; readonly plan?: Plan } = {}) =>
+        minter(tokens)({ role: options.role ?? "actions", plan: options.plan ?? "free" })
       return ActionsHub.of({ url, fake, logPath, hubLogs, mint })
     })
 

@@ -1,15 +1,11 @@
 /**
- * Runs registered connectors: one per process (`scripts/switchboard connector <type>`, talking to the hub
+ * Runs the built-in sources: one per process (`scripts/switchboard connector <type>`, talking to the hub
  * over RPC) or several inside the hub (SWITCHBOARD_CONNECTORS, through the in-process client). Either
  * way every setting is checked before the connector (or the hub) starts: a bad configuration fails
  * with one line per variable (services/ConnectorConfig.ts says how hosted connectors name them).
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Array as Arr, Config, Effect, Either, Layer, Option } from "effect"
-import * as FileCheckpointStore from "../../layers/CheckpointStore/FileCheckpointStore.js"
-import * as FileDeadLetters from "../../layers/ConnectorDeadLetters/FileDeadLetters.js"
-import * as InProcessSwitchboardClient from "../../layers/SwitchboardClient/InProcessSwitchboardClient.js"
-import * as RpcSwitchboardClient from "../../layers/SwitchboardClient/RpcSwitchboardClient.js"
 import {
   ConnectorConfig,
   connectorConfig,
@@ -23,28 +19,28 @@ import {
 } from "../../services/ConnectorConfig.js"
 import { PushFailed, PushReceivers } from "../../services/PushReceivers.js"
 import { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
-import { type ConnectorEntry, registry, types } from "./Registry.js"
-import * as Runtime from "./runtime/Runtime.js"
+import { types } from "../../src/connectors/Registry.js"
+import * as Runtime from "../../src/connectors/runtime/Runtime.js"
+import * as InProcessSwitchboardClient from "../SwitchboardClient/InProcessSwitchboardClient.js"
+import * as RpcSwitchboardClient from "../SwitchboardClient/RpcSwitchboardClient.js"
+import { type RunnableSource, sources } from "./Builtins.js"
+import { FilesLive } from "./HostFiles.js"
 
 const unknownType = (type: string) => `unknown connector type "${type}" (known: ${types.join(", ")})`
 
-/** The registry entry of `type`, or a start failure naming the known types. */
-export const lookup = (type: string): Effect.Effect<ConnectorEntry, ConnectorStartFailed> =>
-  Option.match(Option.fromNullable(registry[type]), {
+/** The built-in source `type`, or a start failure naming the known types. */
+export const lookup = (type: string): Effect.Effect<RunnableSource, ConnectorStartFailed> =>
+  Option.match(Option.fromNullable(sources.get(type)), {
     onNone: () => Effect.fail(new ConnectorStartFailed({ connector: type, message: unknownType(type) })),
     onSome: Effect.succeed
   })
 
 /** The CONNECTOR_* settings of `type` and its own settings, all checked at once. */
-const settingsOf = (type: string, entry: ConnectorEntry, hostedWith: ReadonlyArray<string>): Config.Config<ConnectorConfigShape> =>
+const settingsOf = (type: string, entry: RunnableSource, hostedWith: ReadonlyArray<string>): Config.Config<ConnectorConfigShape> =>
   Config.all([
-    connectorConfig({ connectorType: type, channel: entry.channel, provider: entry.provider, hostedWith }),
-    entry.settings
+    connectorConfig({ connectorType: type, channel: entry.source.channel, provider: entry.source.provider, hostedWith }),
+    entry.definition.config.settings
   ]).pipe(Config.map(([config]) => config))
-
-/** Checkpoint file and dead-letter file from ConnectorConfig. */
-const FilesLive = Layer.unwrapEffect(Effect.map(ConnectorConfig, (config) =>
-  Layer.merge(FileCheckpointStore.layer(config.cursorPath), FileDeadLetters.layer(config.deadLetterPath))))
 
 /** Builds the runtime over whatever SourceConnector, stores and client are provided. */
 const makeRuntime = Effect.gen(function*() {
@@ -76,22 +72,22 @@ const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
 }))
 
 /** One connector as its own process: SWITCHBOARD_URL and SWITCHBOARD_API_TOKEN locate the hub. */
-export const processLayer = (type: string, entry: ConnectorEntry) =>
+export const processLayer = (type: string, entry: RunnableSource) =>
   processRuntime.pipe(
-    Layer.provide(Layer.mergeAll(entry.layer, FilesLive, RpcSwitchboardClient.layerConfig)),
+    Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive, RpcSwitchboardClient.layerConfig)),
     Layer.provideMerge(Layer.effect(ConnectorConfig, Effect.mapError(settingsOf(type, entry, []), toInvalid))),
     Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
   )
 
 /** One connector inside the hub, on its checked settings. */
-const hostedLayer = ({ config, connectorType }: HostedConnector, entry: ConnectorEntry) =>
+const hostedLayer = ({ config, connectorType }: HostedConnector, entry: RunnableSource) =>
   hostedRuntime.pipe(
     Layer.provide(Layer.mergeAll(
-      entry.layer,
+      entry.source.layer,
       FilesLive,
       InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(connectorType, {
-        channel: entry.channel,
-        provider: entry.provider,
+        channel: entry.source.channel,
+        provider: entry.source.provider,
         endpoint_identity: config.endpointIdentity
       }))
     )),
@@ -113,11 +109,11 @@ export const checkHosted: Effect.Effect<ReadonlyArray<HostedConnector>, Connecto
   const wanted = yield* Effect.mapError(HostedConnectorsConfig, toInvalid)
   const hosted = Arr.dedupe(wanted)
   const listed = [
-    ...hosted.filter((t) => registry[t] === undefined).map((t) => `SWITCHBOARD_CONNECTORS: ${unknownType(t)}`),
+    ...hosted.filter((t) => !sources.has(t)).map((t) => `SWITCHBOARD_CONNECTORS: ${unknownType(t)}`),
     ...hosted.filter((t) => wanted.filter((w) => w === t).length > 1)
       .map((t) => `SWITCHBOARD_CONNECTORS: "${t}" is listed more than once (the hub runs one connector per type)`)
   ]
-  const known = hosted.flatMap((t) => Option.toArray(Option.map(Option.fromNullable(registry[t]), (entry) => ({ t, entry }))))
+  const known = hosted.flatMap((t) => Option.toArray(Option.map(Option.fromNullable(sources.get(t)), (entry) => ({ t, entry }))))
   const checked = yield* Effect.either(Config.all([
     unambiguous(known.map(({ t }) => t)),
     Config.all(known.map(({ entry, t }) =>

@@ -16,7 +16,7 @@
  * browser clock, to show the age of `last_heartbeat_at`).
  */
 import { Schema } from "effect"
-import { HealthState } from "../domain/Heartbeat.js"
+import { HealthState } from "./Heartbeat.js"
 
 const Count = Schema.Number.annotations({ description: "a non-negative whole number" })
 const Pct = Schema.Number.annotations({ description: "a percentage 0–100, two decimals" })

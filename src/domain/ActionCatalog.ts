@@ -4,7 +4,7 @@
  * without echoing the value (a body may hold addresses and message text).
  */
 import { Schema } from "effect"
-import { tooLong, unstorable } from "../domain/Text.js"
+import { tooLong, unstorable } from "./Text.js"
 
 export const ActionName = Schema.Literal("slack.send", "notion.create", "sheets.append", "telegram.send", "email.send")
 export type ActionName = typeof ActionName.Type
