@@ -1,6 +1,7 @@
 /**
- * `switchboard connectors …` as a user runs it (a subprocess), on the local database and against a hub's
- * API (SWITCHBOARD_URL): exit codes 0 / 1 / 2 / 64, history with no-ops, export → import, tenants.
+ * `switchboard connectors …` on the local database and against a hub's API (SWITCHBOARD_URL): exit codes
+ * 0 / 1 / 2 / 64 of the real process (a subprocess), then history with no-ops, export → import, remote
+ * mode, tenants and scaffold with the same command tree run in-process (test/support/CliInProcess.ts).
  */
 import { Command, FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
@@ -9,8 +10,9 @@ import { Effect, Layer, Schema, Stream, String as Str } from "effect"
 import * as NodePath from "node:path"
 import { RegistryEntry, RegistryEvent } from "../../services/ConnectorRegistry.js"
 import * as Cli from "../support/Cli.js"
+import * as CliInProcess from "../support/CliInProcess.js"
 import { postJson } from "../support/Http.js"
-import { SdkHub, layer as SdkHubLayer } from "../sdk/RegistryTestHub.js"
+import { SdkHub, type SdkHubInfo, layer as SdkHubLayer } from "../sdk/RegistryTestHub.js"
 
 /** Runs a tool of the repo (npx tsc, npx vitest) to completion from the repo's root. */
 const exec = (command: string, args: ReadonlyArray<string>) =>
@@ -29,15 +31,19 @@ const Entries = Schema.parseJson(Schema.Array(RegistryEntry))
 const Events = Schema.parseJson(Schema.Array(RegistryEvent))
 
 layer(Env, { excludeTestServices: true, timeout: 240_000 })("connectors CLI", (it) => {
-  /** The CLI on the hub's database (local mode), optionally as a token or against the hub (`remote`). */
-  const cli = (args: ReadonlyArray<string>, options: { readonly token?: string; readonly remote?: boolean } = {}) =>
-    Effect.flatMap(SdkHub, (hub) =>
-      Cli.run(["connectors", ...args], {
-        DATABASE_URL: hub.databaseUrl,
-        SWITCHBOARD_LOG_LEVEL: "warn",
-        ...(options.token === undefined ? {} : { SWITCHBOARD_TOKEN: options.token }),
-        ...(options.remote === true ? { SWITCHBOARD_URL: hub.url } : {})
-      }))
+  type Options = { readonly token?: string; readonly remote?: boolean }
+  const envOf = (hub: SdkHubInfo, options: Options) => ({
+    DATABASE_URL: hub.databaseUrl,
+    SWITCHBOARD_LOG_LEVEL: "warn",
+    ...(options.token === undefined ? {} : { SWITCHBOARD_TOKEN: options.token }),
+    ...(options.remote === true ? { SWITCHBOARD_URL: hub.url } : {})
+  })
+  /** The CLI as a process on the hub's database (local mode), optionally as a token or against the hub (`remote`). */
+  const subprocess = (args: ReadonlyArray<string>, options: Options = {}) =>
+    Effect.flatMap(SdkHub, (hub) => Cli.run(["connectors", ...args], envOf(hub, options)))
+  /** The same, in-process. */
+  const cli = (args: ReadonlyArray<string>, options: Options = {}) =>
+    Effect.flatMap(SdkHub, (hub) => CliInProcess.run(["connectors", ...args], envOf(hub, options)))
 
   const expectExit = (answer: { readonly exitCode: number; readonly stdout: string; readonly stderr: string }, code: number, ...texts: ReadonlyArray<string>) => {
     assert.strictEqual(answer.exitCode, code, `${answer.stdout}\n${answer.stderr}`)
@@ -49,20 +55,23 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("connectors CLI", (i
       const hub = yield* SdkHub
       const viewer = yield* hub.mint({ role: "viewer" })
       const ingest = yield* hub.mint({ role: "ingest" })
-      const listed = yield* cli(["list", "--json"])
+      // The real process's exit codes: 0, 1, 2, 64, and --help documenting them.
+      const listed = yield* subprocess(["list", "--json"])
       expectExit(listed, 0)
       assert.includeMembers(Schema.decodeUnknownSync(Entries)(listed.stdout).map((e) => e.connector_id), ["sandbox", "telegram", "gmail"])
-      expectExit(yield* cli(["enable", "ghost"]), 1, "ConnectorUnknown")
+      expectExit(yield* subprocess(["enable", "ghost"]), 1, "ConnectorUnknown")
+      expectExit(yield* subprocess(["register", "--id", "x", "--module", "./x.ts", "--class", "default"], { token: viewer.token }), 2, "RoleDenied")
+      expectExit(yield* subprocess(["list", "--bogus"]), 64, "--bogus")
+      const help = yield* subprocess(["--help"])
+      expectExit(help, 0, "64 usage error", "2 role denied")
+
+      // The same mapping in-process, for the other cases.
       expectExit(yield* cli(["list"], { token: viewer.token }), 0, "builtin:sandbox")
-      expectExit(yield* cli(["register", "--id", "x", "--module", "./x.ts", "--class", "default"], { token: viewer.token }), 2, "RoleDenied")
       expectExit(yield* cli(["list"], { token: ingest.token }), 2, "connectors.list needs role viewer or higher")
       expectExit(yield* cli(["list"], { token: "sw_test_notatoken" }), 1, "Unauthorized")
-      expectExit(yield* cli(["list", "--bogus"]), 64, "--bogus")
       expectExit(yield* cli(["test", "sandbox", "--action", "create", "--payload", "{nope"]), 64, "--payload must be a JSON object")
       expectExit(yield* cli(["test", "sandbox", "--action", "get"]), 64, "--action get needs --resource-id")
       expectExit(yield* cli(["register", "--id", "x", "--class", "default"]), 64)
-      const help = yield* cli(["--help"])
-      expectExit(help, 0, "64 usage error", "2 role denied")
 
       const fs = yield* FileSystem.FileSystem
       const file = yield* fs.makeTempFileScoped()

@@ -1,5 +1,6 @@
 /**
- * `switchboard token create --role … --tenant …` as a user runs it (a subprocess on a fresh database):
+ * `switchboard token create --role … --tenant …` on a fresh database, with the CLI's command tree run
+ * in-process (test/support/CliInProcess.ts; TokenCli.test.ts drives the token commands as a subprocess):
  * roles in any case, `read` as the old name of viewer, tenants shown by `token list`, and bad input
  * answered as a usage error naming the allowed values.
  */
@@ -7,7 +8,7 @@ import { NodeContext } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Schema } from "effect"
 import { TokenRecord } from "../../services/TokenStore.js"
-import * as Cli from "../support/Cli.js"
+import * as CliInProcess from "../support/CliInProcess.js"
 import * as TestDatabase from "../support/TestDatabase.js"
 
 class Target extends Context.Tag("test/Target")<Target, TestDatabase.Target>() {}
@@ -21,7 +22,7 @@ const scope = ["--channel", "*", "--provider", "*", "--endpoint", "*"]
 layer(Env, { excludeTestServices: true, timeout: 180_000 })("token CLI: roles and tenants", (it) => {
   const cli = (...args: ReadonlyArray<string>) =>
     Effect.flatMap(Target, (t) =>
-      Cli.run(args, { DATABASE_URL: `postgres://postgres@${t.host}:${t.port}/${t.database}`, SWITCHBOARD_LOG_LEVEL: "warn" }))
+      CliInProcess.run(args, { DATABASE_URL: `postgres://postgres@${t.host}:${t.port}/${t.database}`, SWITCHBOARD_LOG_LEVEL: "warn" }))
 
   /** A usage error: neither success (0) nor a runtime error (1). */
   const assertUsage = (answer: { readonly exitCode: number; readonly stdout: string; readonly stderr: string }, ...expected: ReadonlyArray<string>) => {
