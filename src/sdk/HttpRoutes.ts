@@ -90,6 +90,8 @@ export const layer = HttpLayerRouter.use((router) =>
     const idOf = (params: Readonly<Record<string, string | undefined>>) => HttpQuery.connectorId(params["id"] ?? "")
 
     yield* router.add("GET", PREFIX, route("connectors.list", (who) => Effect.map(access.list(who), (connectors) => ok({ connectors }))))
+    // Breaker state (closed / open / half_open, health ok / degraded) of the connectors this hub has called.
+    yield* router.add("GET", `${PREFIX}/health`, route("connectors.list", (who) => Effect.map(access.health(who), (connectors) => ok({ connectors }))))
 
     yield* router.add(
       "POST",

@@ -9,7 +9,7 @@ import type { ConnectorUnknown, ResourceInvalid, RoleDenied } from "../domain/Co
 import type { Unavailable } from "../domain/Errors.js"
 import * as Permissions from "../domain/Permissions.js"
 import type { Principal } from "../domain/Principal.js"
-import { ConnectorOperations, type OperationError, type OperationResult, type ResourceOperation } from "../../services/ConnectorOperations.js"
+import { type ConnectorHealth, ConnectorOperations, type OperationError, type OperationResult, type ResourceOperation } from "../../services/ConnectorOperations.js"
 import {
   ConnectorRegistry,
   type RegisterInput,
@@ -39,6 +39,8 @@ export interface RegistryAccessService {
   readonly exportJsonl: (who: Principal) => Effect.Effect<string, RoleDenied | Unavailable>
   /** Reads the seed's JSONL, checked whole first (admin). */
   readonly importJsonl: (who: Principal, text: string) => Effect.Effect<ImportReport, RoleDenied | ResourceInvalid | Unavailable>
+  /** Circuit-breaker state of every connector this process has called (any ranked role). */
+  readonly health: (who: Principal) => Effect.Effect<ReadonlyArray<ConnectorHealth>, RoleDenied>
   /** One resource operation on a connector, for the caller's tenant (CONNECTOR_RBAC_ROLE). */
   readonly run: (who: Principal, id: string, operation: ResourceOperation) => Effect.Effect<OperationResult, OperationError>
 }
@@ -88,6 +90,7 @@ export const make = Effect.gen(function*() {
         const appended = done.flatMap(Option.toArray)
         return { lines: entries.length, appended, unchanged: entries.length - appended.length }
       }),
+    health: (who) => Effect.zipRight(Permissions.check(who, "connectors.list"), operations.health),
     run: (who, id, operation) => operations.run(who, id, operation)
   } satisfies RegistryAccessService
 })

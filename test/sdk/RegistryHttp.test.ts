@@ -93,5 +93,16 @@ layer(SdkHubLayer, { excludeTestServices: true, timeout: 120_000 })("connector A
       const gone = yield* call("GET", "/sandbox/resources/notes/a1", acme.token)
       assert.strictEqual(gone.status, 404)
       assert.strictEqual(field(gone.body, "_tag"), "ResourceNotFound")
+
+      // The connector answered (not-found counts as working): its breaker is closed and its health ok.
+      const health = yield* call("GET", "/health", viewer.token)
+      assert.strictEqual(health.status, 200)
+      assert.deepInclude(field(health.body, "connectors") as ReadonlyArray<unknown>, {
+        connector_id: "sandbox",
+        health: "ok",
+        breaker: "closed",
+        consecutive_failures: 0
+      })
+      assert.strictEqual((yield* call("GET", "/health", undefined)).status, 401)
     }))
 })
