@@ -99,7 +99,9 @@ export const check = (value: unknown): Either.Either<ConnectorDefinition, Readon
     return Either.left([`is not an object (got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value})`])
   }
   const decoded = Schema.decodeUnknownEither(DefinitionSchema)(value, { errors: "all", onExcessProperty: "ignore" })
-  if (Either.isRight(decoded)) return Either.right(decoded.right)
+  // The export itself, once its shape is checked: decoding would drop what the schema does not list
+  // (a face's optional extras such as resources.examples), and the layers must stay the same objects.
+  if (Either.isRight(decoded)) return Either.right(value as ConnectorDefinition)
   return Either.left(
     ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) => {
       const path = pathOf(issue.path)
