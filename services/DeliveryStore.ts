@@ -90,6 +90,14 @@ export interface DeliveryStoreService {
   readonly complete: (
     attempts: ReadonlyArray<CompletedAttempt>
   ) => Effect.Effect<ReadonlyArray<RecordedAttempt>, DeliveryStoreUnavailable>
+  /**
+   * Releases claimed rows without an attempt (their target's breaker is open): due again at `until`,
+   * attempts and last outcome unchanged; fenced by the claim token like `complete`. Answers how many.
+   */
+  readonly postpone: (
+    rows: ReadonlyArray<{ readonly request_id: string; readonly target: string; readonly claim_token: string }>,
+    until: Date
+  ) => Effect.Effect<number, DeliveryStoreUnavailable>
   /** Dead letters, newest first. */
   readonly listDeadLetters: (
     filter: { readonly target: string | null; readonly since: Date | null }

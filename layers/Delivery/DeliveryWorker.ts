@@ -4,7 +4,8 @@
  * - claimer: once a quarter of the `concurrency` slots are free, claims that many rows and forks one
  *   attempt fiber per row; goes again at once after a claim that found rows, waits for a recorded
  *   outcome when rows exist but wait behind in-flight ones, else sleeps `pollInterval`;
- * - attempts: never fail; each one ends in an outcome on the queue (a defect becomes a retry);
+ * - attempts: never fail; each one ends in an outcome on the queue (a defect becomes a retry); a row
+ *   whose target's circuit breaker is open is not attempted but rescheduled, no attempt spent (TargetBreakers);
  * - recorder: writes outcomes (dead letters, inbox lifecycle) in batches, then frees the slots;
  * - depth sampler: outbox depth and unreplayed dead letters into gauges.
  * A crash leaves claimed rows leased: they are delivered again, with the same webhook-id, after the lease.
@@ -17,11 +18,19 @@ import * as DeliveryConfig from "../../src/delivery/DeliveryConfig.js"
 import { DatabaseLocation } from "../../services/Database.js"
 import { HubConfigFromEnv } from "../../services/HubConfig.js"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
-import { type ClaimedDelivery, DeliveryStore } from "../../services/DeliveryStore.js"
+import { type AttemptResult, type ClaimedDelivery, DeliveryStore } from "../../services/DeliveryStore.js"
 import * as ActionPoster from "../Actions/ActionPoster.js"
 import { ActionDispatch } from "../../services/ActionDispatch.js"
+import * as TargetBreakers from "./TargetBreakers.js"
 import * as WebhookPoster from "./WebhookPoster.js"
-import { depthSampler, type Finished, observe } from "./WorkerMetrics.js"
+import { depthSampler, type Finished, observe, perTarget } from "./WorkerMetrics.js"
+
+/** Rows by the time they are due again (rows of one open target share it), so each time is one write. */
+const groupByUntil = (rows: ReadonlyArray<readonly [ClaimedDelivery, number]>) => {
+  const groups = new Map<number, Array<ClaimedDelivery>>()
+  for (const [row, untilMs] of rows) groups.set(untilMs, [...(groups.get(untilMs) ?? []), row])
+  return groups
+}
 
 export const make = (options: DeliveryConfig.DeliveryOptions) =>
   Effect.gen(function*() {
@@ -44,10 +53,13 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
     // Action targets (issue 10) go through the hub's actions when it has them.
     const attemptAction = ActionPoster.make(yield* Effect.serviceOption(ActionDispatch), options)
     const attemptOnce = (row: ClaimedDelivery) => (row.action === undefined ? attemptWebhook(row) : attemptAction(row))
+    const breakers = yield* TargetBreakers.make(options)
 
-    /** One attempt; its outcome always ends on the queue for the recorder. */
-    const attempt = (row: ClaimedDelivery) =>
+    /** One attempt, settled with its target's breaker; its outcome always ends on the queue for the recorder. */
+    const attempt = (row: ClaimedDelivery, settle: (result: AttemptResult | "released") => Effect.Effect<void>) =>
       attemptOnce(row).pipe(
+        Effect.tap(settle),
+        Effect.onInterrupt(() => settle("released")),
         Effect.flatMap((result) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Queue.offer(finished, {
@@ -62,6 +74,36 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
         )
       )
 
+    /** Asks each row's target breaker; a removed target's rows are not attempted over HTTP, so they bypass it. */
+    const admitAll = (rows: ReadonlyArray<ClaimedDelivery>) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const admitted: Array<readonly [ClaimedDelivery, (result: AttemptResult | "released") => Effect.Effect<void>]> = []
+        const postponed: Array<readonly [ClaimedDelivery, number]> = []
+        for (const row of rows) {
+          if (row.endpoint === null && row.action === undefined) {
+            admitted.push([row, () => Effect.void])
+            continue
+          }
+          const admission = yield* breakers.admit(row.target, now)
+          if (admission._tag === "attempt") admitted.push([row, admission.settle])
+          else postponed.push([row, admission.untilMs])
+        }
+        return { admitted, postponed }
+      })
+
+    /** Reschedules rows of open targets without an attempt; if that cannot be written, they are claimed again after their lease. */
+    const postpone = (rows: ReadonlyArray<readonly [ClaimedDelivery, number]>) =>
+      Effect.forEach(groupByUntil(rows), ([untilMs, group]) =>
+        store.postpone(group, new Date(untilMs)).pipe(
+          Effect.zipRight(Effect.forEach(group, (row) => Metric.increment(perTarget(row.target).postponed), { discard: true }))
+        ), { discard: true }).pipe(
+          Effect.catchAll((e) =>
+            Effect.logWarning("delivery: rows of an open breaker not rescheduled; they are claimed again after their lease")
+              .pipe(Effect.annotateLogs({ reason: e.message, rows: rows.length }))
+          )
+        )
+
     /** Claims only once a quarter of the slots are free, so claims and records go in batches, not one by one. */
     const minClaim = Math.max(1, Math.floor(options.concurrency / 4))
 
@@ -75,8 +117,11 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
       }
       const rows = yield* store.claim({ limit: free, leaseMs, workerId })
       if (!(yield* Ref.getAndSet(claimHealthy, true))) yield* Effect.logInfo("delivery: claiming works again")
-      yield* Ref.update(inflight, (n) => n + rows.length)
-      yield* Effect.forEach(rows, (row) => FiberSet.run(attempts, attempt(row)), { discard: true })
+      const { admitted, postponed } = yield* admitAll(rows)
+      yield* Ref.update(inflight, (n) => n + admitted.length)
+      yield* Effect.forEach(admitted, ([row, settle]) => FiberSet.run(attempts, attempt(row, settle)), { discard: true })
+      yield* postpone(postponed)
+      // Postponed rows are no longer due, so claiming again at once finds the rows behind them.
       if (rows.length > 0) return true
       if (busy === 0) return false
       // Nothing claimable while deliveries are in flight (their threads wait on them): wake when one is recorded.

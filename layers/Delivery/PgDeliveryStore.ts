@@ -180,6 +180,19 @@ export const make = Effect.gen(function*() {
       }).pipe(sql.withTransaction, guard)
     })
 
+  // No inbox lock: the row stays pending, so lifecycle_state and dispatch_outcomes do not change.
+  const postpone = (
+    rows: ReadonlyArray<{ readonly request_id: string; readonly target: string; readonly claim_token: string }>,
+    until: Date
+  ) =>
+    rows.length === 0 ? Effect.succeed(0) : sql<{ readonly request_id: string }>`
+      UPDATE delivery_outbox o SET next_attempt_at = ${until}, claimed_until = NULL, claim_token = NULL
+      FROM unnest(${rows.map((r) => r.request_id)}::uuid[], ${rows.map((r) => r.target)}::text[],
+        ${rows.map((r) => r.claim_token)}::uuid[]) AS v (request_id, target, claim_token)
+      WHERE o.request_id = v.request_id AND o.target = v.target AND o.claim_token = v.claim_token
+        AND o.status = 'pending'
+      RETURNING o.request_id`.pipe(Effect.map((updated) => updated.length), guard)
+
   const listDeadLetters = (filter: { readonly target: string | null; readonly since: Date | null }) =>
     sql<DeadLetterRow>`SELECT * FROM dead_letters
       WHERE ${filter.target === null ? sql`true` : sql`target = ${filter.target}`}
@@ -251,7 +264,7 @@ export const make = Effect.gen(function*() {
       SELECT target, count(*)::int AS count FROM dead_letters WHERE replayed_at IS NULL GROUP BY target`
   }).pipe(guard)
 
-  return DeliveryStore.of({ claim, complete, listDeadLetters, replay, replayAll, depth })
+  return DeliveryStore.of({ claim, complete, postpone, listDeadLetters, replay, replayAll, depth })
 })
 
 export const layer = Layer.effect(DeliveryStore, make)

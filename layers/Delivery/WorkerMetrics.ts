@@ -9,6 +9,7 @@ interface TargetMetrics {
   readonly duration: Metric.Metric.Histogram<number>
   readonly deadLetters: Metric.Metric.Counter<number>
   readonly refused: Metric.Metric.Counter<number>
+  readonly postponed: Metric.Metric.Counter<number>
 }
 
 /** Tagging a metric on every delivery costs more than updating it, so tagged metrics are cached. */
@@ -22,7 +23,8 @@ export const perTarget = (target: string): TargetMetrics => {
     latency: Metric.tagged(DeliveryMetrics.deliveryLatency, "target", target),
     duration: Metric.tagged(DeliveryMetrics.attemptDuration, "target", target),
     deadLetters: Metric.tagged(DeliveryMetrics.deadLettersWritten, "target", target),
-    refused: Metric.tagged(DeliveryMetrics.deliveriesRefused, "target", target)
+    refused: Metric.tagged(DeliveryMetrics.deliveriesRefused, "target", target),
+    postponed: Metric.tagged(DeliveryMetrics.breakerPostponed, "target", target)
   }
   targetMetrics.set(target, made)
   return made

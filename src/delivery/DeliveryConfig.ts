@@ -1,5 +1,6 @@
 /** Settings of the delivery worker (SWITCHBOARD_DELIVERY_*), read once when the worker layer is built. */
 import { Config, Duration } from "effect"
+import * as Breaker from "../sdk/Breaker.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 
 export interface DeliveryOptions {
@@ -19,6 +20,8 @@ export interface DeliveryOptions {
   readonly depthInterval: Duration.Duration
   /** Retries and dead-lettering. */
   readonly retry: RetryPolicy.RetryPolicy
+  /** The circuit breaker per target: consecutive failed attempts that open it, and its cool-down. */
+  readonly breaker: Breaker.Options
   /**
    * Deliver to loopback and private addresses (SWITCHBOARD_DELIVERY_ALLOW_PRIVATE; default true only on
    * the embedded database, for local development). Link-local and metadata addresses are never allowed.
@@ -37,6 +40,7 @@ export const defaults: DeliveryOptions = {
   recordBatch: 256,
   depthInterval: Duration.seconds(5),
   retry: RetryPolicy.defaults,
+  breaker: Breaker.defaults,
   allowPrivate: false,
   hubPort: null
 }
@@ -76,7 +80,8 @@ export const FromEnv: Config.Config<Omit<DeliveryOptions, "allowPrivate" | "hubP
     jitter: Config.succeed(defaults.retry.jitter),
     maxRetryAfterMs: duration("SWITCHBOARD_DELIVERY_MAX_RETRY_AFTER", Duration.millis(defaults.retry.maxRetryAfterMs))
       .pipe(Config.map(Duration.toMillis))
-  })
+  }),
+  breaker: Breaker.configFrom("SWITCHBOARD_DELIVERY_BREAKER_THRESHOLD", "SWITCHBOARD_DELIVERY_BREAKER_COOLDOWN_S")
 }).pipe(
   Config.validate({
     message: "SWITCHBOARD_DELIVERY_LEASE must be longer than SWITCHBOARD_DELIVERY_TIMEOUT",

@@ -68,3 +68,14 @@ export const workerFailures = Metric.counter("switchboard_delivery_worker_failur
   description: "Delivery worker steps that failed (database unavailable), by step",
   incremental: true
 })
+
+/** Circuit breaker state per `target` (0 closed, 1 half-open, 2 open); targets beyond the label budget read "other". */
+export const breakerState = Metric.gauge("switchboard_delivery_breaker_state", {
+  description: "Circuit breaker state of a delivery target (0 closed, 1 half-open, 2 open), by target"
+})
+
+/** Due rows rescheduled (not attempted, no attempt spent) because their target's breaker was open, by `target`. */
+export const breakerPostponed = Metric.counter("switchboard_delivery_breaker_postponed_total", {
+  description: "Due deliveries rescheduled without an attempt because the target's circuit breaker was open, by target",
+  incremental: true
+})
