@@ -91,12 +91,16 @@ export interface ResourcesFace {
   readonly examples?: ReadonlyArray<ResourceExample>
 }
 
-export interface ActionsFace {
-  readonly layer: Layer.Layer<ConnectorActions, ConnectorStartFailed | ConfigError.ConfigError, ResourceHost>
+/** An actions face; `R` is what its layer needs: ResourceHost for an SDK connector, more for a built-in (as for SourceFace). */
+export interface ActionsFace<R = ResourceHost> {
+  readonly layer: Layer.Layer<ConnectorActions, ConnectorStartFailed | ConfigError.ConfigError, R>
 }
 
-/** A connector; `R` is what its source layer needs (see SourceFace). */
-export interface ConnectorDefinition<R = SourceHost> {
+/**
+ * A connector; `R` is what its source layer needs (see SourceFace), `RA` what its actions layer needs
+ * (ResourceHost, or anything when the definition is only inspected: `ConnectorDefinition<unknown>`).
+ */
+export interface ConnectorDefinition<R = SourceHost, RA = unknown extends R ? unknown : ResourceHost> {
   /** Registry id: 1–40 of a-z 0-9 - _, starting with a letter. */
   readonly id: string
   readonly description: string
@@ -109,7 +113,7 @@ export interface ConnectorDefinition<R = SourceHost> {
     readonly settings: Config.Config<unknown>
   }
   readonly source?: SourceFace<R>
-  readonly actions?: ActionsFace
+  readonly actions?: ActionsFace<RA>
   readonly resources?: ResourcesFace
 }
 
@@ -117,6 +121,10 @@ export interface ConnectorDefinition<R = SourceHost> {
  * Identity, for inference and one place to find connector modules by (`export default defineConnector({…})`).
  * A built-in whose source names more services says which: `defineConnector<SourceHost | TelegramApi>({…})`.
  */
-export const defineConnector = <R = SourceHost, const D extends ConnectorDefinition<R> = ConnectorDefinition<R>>(
+export const defineConnector = <
+  R = SourceHost,
+  RA = ResourceHost,
+  const D extends ConnectorDefinition<R, RA> = ConnectorDefinition<R, RA>
+>(
   definition: D
 ): D => definition

@@ -10,7 +10,7 @@ import { importPKCS8, SignJWT } from "jose"
 import type { ProviderFailure } from "../../services/ActionProviders.js"
 import * as ProviderHttp from "./ProviderHttp.js"
 
-export const DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
+export { GOOGLE_DEFAULT_TOKEN_URL as DEFAULT_TOKEN_URL } from "../../src/actions/ProviderSettings.js"
 export const SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 
 /** The fields of a service-account key file that the grant needs (the file has more). */

@@ -11,8 +11,7 @@ import { mask } from "../../src/actions/Mask.js"
 import type { AttemptOptions, ProviderFailure, ProviderSuccess } from "../../services/ActionProviders.js"
 import * as ProviderHttp from "./ProviderHttp.js"
 
-export const DEFAULT_BASE_URL = "https://api.notion.com"
-export const DEFAULT_VERSION = "2022-06-28"
+export { NOTION_DEFAULT_BASE_URL as DEFAULT_BASE_URL, NOTION_DEFAULT_VERSION as DEFAULT_VERSION } from "../../src/actions/ProviderSettings.js"
 
 export interface Options {
   readonly baseUrl: string

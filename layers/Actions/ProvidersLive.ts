@@ -5,7 +5,8 @@
  */
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { SettingsFromEnv } from "../../src/actions/ProviderSettings.js"
 import { ActionProviders, type ProviderSlot } from "../../services/ActionProviders.js"
 import * as GoogleServiceAccount from "./GoogleServiceAccount.js"
 import * as NotionPages from "./NotionPages.js"
@@ -14,46 +15,7 @@ import * as SheetsAppend from "./SheetsAppend.js"
 import * as SlackWebhook from "./SlackWebhook.js"
 import * as TelegramSend from "./TelegramSend.js"
 
-const isHttpUrl = (s: string) => {
-  try {
-    const u = new URL(s)
-    return u.protocol === "http:" || u.protocol === "https:"
-  } catch {
-    return false
-  }
-}
-
-const optional = (name: string) => Config.option(Config.nonEmptyString(name))
-
-/** A secret that must be an http(s) URL when set; the message never prints it. */
-const secretUrl = (name: string) =>
-  Config.option(
-    Config.nonEmptyString(name).pipe(Config.validate({ message: `${name} must be an http:// or https:// URL`, validation: isHttpUrl }))
-  ).pipe(Config.map(Option.map(Redacted.make)))
-
-const baseUrl = (name: string, fallback: string) =>
-  Config.string(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `${name} must be an http:// or https:// URL`, validation: isHttpUrl }),
-    Config.map((u) => u.replace(/\/+$/, ""))
-  )
-
-export const SettingsFromEnv = Config.all({
-  slackWebhook: secretUrl("SLACK_WEBHOOK_URL"),
-  notionKey: optional("NOTION_API_KEY"),
-  notionBase: baseUrl("NOTION_API_BASE_URL", NotionPages.DEFAULT_BASE_URL),
-  notionVersion: Config.string("NOTION_VERSION").pipe(Config.withDefault(NotionPages.DEFAULT_VERSION)),
-  googleAccount: optional("GOOGLE_SERVICE_ACCOUNT_JSON"),
-  spreadsheet: optional("GOOGLE_SHEETS_SPREADSHEET_ID"),
-  sheetsBase: baseUrl("GOOGLE_SHEETS_API_BASE_URL", SheetsAppend.DEFAULT_BASE_URL),
-  tokenUrl: baseUrl("GOOGLE_OAUTH_TOKEN_URL", GoogleServiceAccount.DEFAULT_TOKEN_URL),
-  telegramToken: optional("TELEGRAM_BOT_TOKEN"),
-  telegramChat: optional("TELEGRAM_CHAT_ID_DEFAULT"),
-  telegramBase: baseUrl("TELEGRAM_API_BASE_URL", TelegramSend.DEFAULT_BASE_URL),
-  resendKey: optional("RESEND_API_KEY"),
-  resendFrom: optional("RESEND_FROM"),
-  resendBase: baseUrl("RESEND_API_BASE_URL", ResendEmail.DEFAULT_BASE_URL)
-})
+export { SettingsFromEnv }
 
 /** The names of the unset variables among `required`. */
 const missingOf = (required: ReadonlyArray<readonly [string, Option.Option<unknown>]>) =>

@@ -10,7 +10,7 @@ import type { EmailSend } from "../../src/domain/ActionCatalog.js"
 import type { AttemptOptions, ProviderFailure, ProviderSuccess } from "../../services/ActionProviders.js"
 import * as ProviderHttp from "./ProviderHttp.js"
 
-export const DEFAULT_BASE_URL = "https://api.resend.com"
+export { RESEND_DEFAULT_BASE_URL as DEFAULT_BASE_URL } from "../../src/actions/ProviderSettings.js"
 
 export interface Options {
   readonly baseUrl: string

@@ -11,7 +11,7 @@ import type { Issue } from "../../src/domain/Errors.js"
 import type { AttemptOptions, ProviderFailure, ProviderSuccess } from "../../services/ActionProviders.js"
 import * as ProviderHttp from "./ProviderHttp.js"
 
-export const DEFAULT_BASE_URL = "https://api.telegram.org"
+export { TELEGRAM_DEFAULT_BASE_URL as DEFAULT_BASE_URL } from "../../src/actions/ProviderSettings.js"
 
 export interface Options {
   readonly baseUrl: string

@@ -4,6 +4,8 @@
  * the services their layers name); the hub serves their push endpoints (src/http/PushRoutes.ts).
  */
 import type { ConnectorDefinition, SourceHost } from "../../services/ConnectorDefinition.js"
+import type { ActionsHost } from "./actions/ActionsFace.js"
+import * as Actions from "./actions/Definitions.js"
 import GmailDefinition, { type GmailHost } from "./gmail/Definition.js"
 import OutlookDefinition from "./outlook/Definition.js"
 import SandboxDefinition from "./sandbox/Definition.js"
@@ -13,7 +15,13 @@ import TelegramDefinition, { type TelegramHost } from "./telegram/Definition.js"
 export type BuiltinHost = SourceHost | GmailHost | TelegramHost
 
 /** Every built-in connector, by id. */
-export const builtins: ReadonlyArray<ConnectorDefinition<BuiltinHost>> = [GmailDefinition, OutlookDefinition, SandboxDefinition, TelegramDefinition]
+export const builtins: ReadonlyArray<ConnectorDefinition<BuiltinHost, ActionsHost>> = [
+  GmailDefinition,
+  OutlookDefinition,
+  SandboxDefinition,
+  TelegramDefinition,
+  ...Actions.definitions
+]
 
 /** Source counters every runtime may report (reasons that are not a short word are folded into `other`). */
 const RUNTIME_COUNTERS = ["cursor_resets", "skipped.other", "degraded.other"]

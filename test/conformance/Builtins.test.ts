@@ -1,4 +1,5 @@
-/** The conformance suite for the built-in connectors: sandbox, mock Outlook, Telegram and Gmail against their fakes. */
+/** The conformance suite for the built-in connectors: sandbox, mock Outlook, Telegram and Gmail against their fakes, and the action connectors. */
+import * as Actions from "../../src/connectors/actions/Definitions.js"
 import { suite } from "./Conformance.suite.js"
 import { gmail, outlook, sandbox, telegram } from "./Harnesses.js"
 
@@ -6,3 +7,4 @@ suite(sandbox)
 suite(outlook)
 suite(telegram)
 suite(gmail)
+for (const definition of Actions.definitions) suite({ definition })
