@@ -29,6 +29,7 @@ const sources: ReadonlyArray<{ readonly name: string; readonly file: () => strin
   { name: "charts.js", file: () => own("charts.js"), contentType: JS },
   { name: "format.js", file: () => own("format.js"), contentType: JS },
   { name: "render.js", file: () => own("render.js"), contentType: JS },
+  { name: "sdk.js", file: () => own("sdk.js"), contentType: JS },
   { name: "app.css", file: () => own("app.css"), contentType: CSS },
   { name: "uPlot.esm.js", file: () => fromPackage("uplot/dist/uPlot.esm.js"), contentType: JS },
   { name: "uPlot.min.css", file: () => fromPackage("uplot/dist/uPlot.min.css"), contentType: CSS }

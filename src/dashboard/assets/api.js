@@ -29,8 +29,8 @@ export const forgetToken = () => window.sessionStorage.removeItem(TOKEN_KEY)
 const messageOf = (body, fallback) =>
   body !== null && typeof body === "object" && typeof body.message === "string" ? body.message : fallback
 
-/** GETs a dashboard route and returns its `{data, meta}` envelope; fails with an ApiError naming what went wrong. */
-export const getJson = async (path) => {
+/** GETs `path` with the token and returns its parsed JSON body; fails with an ApiError naming what went wrong. */
+const getBody = async (path) => {
   const token = getToken()
   if (token === null) throw new ApiError(401, "no token yet", path)
   let response
@@ -52,10 +52,25 @@ export const getJson = async (path) => {
   if (!response.ok) {
     throw new ApiError(response.status, messageOf(body, `HTTP ${response.status} ${response.statusText}`), path)
   }
+  return { status: response.status, body }
+}
+
+/** GETs a dashboard route and returns its `{data, meta}` envelope; fails with an ApiError naming what went wrong. */
+export const getJson = async (path) => {
+  const { status, body } = await getBody(path)
   if (body === null || typeof body !== "object" || !("data" in body)) {
-    throw new ApiError(response.status, "the answer was not a {data, meta} JSON envelope", path)
+    throw new ApiError(status, "the answer was not a {data, meta} JSON envelope", path)
   }
   return { data: body.data, meta: body.meta ?? {} }
+}
+
+/** GETs an `/sdk/connectors…` route (`{connectors: [...]}`, no envelope) and returns its `connectors` array. */
+export const getConnectors = async (path) => {
+  const { status, body } = await getBody(path)
+  if (body === null || typeof body !== "object" || !Array.isArray(body.connectors)) {
+    throw new ApiError(status, "the answer was not a {connectors: [...]} JSON object", path)
+  }
+  return body.connectors
 }
 
 /** Page size asked of a cursor-paged route (the API's maximum). */

@@ -3,6 +3,7 @@ import * as Api from "./api.js"
 import { periodInfo, resizeCharts, syncCharts } from "./charts.js"
 import * as F from "./format.js"
 import { h, keyOf, renderCards, renderErrors, renderFanout, renderSummary } from "./render.js"
+import { renderSdkConnectors, renderSdkDenied } from "./sdk.js"
 
 const REFRESH_MS = 15_000
 const DEFAULT_SHOWN = 8
@@ -82,6 +83,21 @@ const reportFailures = (failures) => {
   setState("error")
 }
 
+/**
+ * The SDK connectors panel; a 403 (a token without a ranked role) is said in the panel, not as a page
+ * failure. Returns the other failures, which the banner reports while the last rows stay on screen.
+ */
+const renderSdk = (registry, health) => {
+  const rejected = [registry, health].filter((r) => r.status === "rejected").map((r) => r.reason)
+  const denied = rejected.find((e) => e instanceof Api.ApiError && e.status === 403)
+  if (denied !== undefined) {
+    renderSdkDenied($("sdk-connectors"), denied.message)
+    return rejected.filter((e) => e !== denied && !(e instanceof Api.ApiError && e.status === 403))
+  }
+  if (rejected.length === 0) renderSdkConnectors($("sdk-connectors"), registry.value, health.value)
+  return rejected
+}
+
 const renderToggles = () => {
   const list = $("toggle-list")
   if (connectors.length === 0) {
@@ -131,14 +147,17 @@ const refresh = async () => {
     return
   }
   setState("loading")
-  const [list, summary, fanout, errors] = await Promise.allSettled([
+  const [list, summary, fanout, errors, sdkRegistry, sdkHealth] = await Promise.allSettled([
     Api.getAllPages("/api/connectors"),
     Api.getJson(`/api/connectors/summary?period=${prefs.period}`),
     Api.getJson(`/api/connectors/fanout?period=${prefs.fanoutPeriod}`),
-    Api.getJson("/api/connectors/errors?limit=50")
+    Api.getJson("/api/connectors/errors?limit=50"),
+    Api.getConnectors("/sdk/connectors"),
+    Api.getConnectors("/sdk/connectors/health")
   ])
   if (mine !== generation) return
   const failures = [list, summary, fanout, errors].filter((r) => r.status === "rejected").map((r) => r.reason)
+  failures.push(...renderSdk(sdkRegistry, sdkHealth))
   const nowMs = list.status === "fulfilled" ? serverNow(list.value.meta) : Date.now()
   if (list.status === "fulfilled") {
     connectors = Array.isArray(list.value.data) ? list.value.data : []

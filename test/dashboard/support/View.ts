@@ -127,3 +127,28 @@ export const errorLog = (page: Page) =>
     state: tr.querySelector("[data-state]")?.dataset.state ?? "",
     message: tr.children[3].textContent
   }))`)
+
+export interface SdkRow {
+  readonly id: string
+  readonly status: string
+  readonly faces: string
+  readonly breaker: string
+  readonly health: string
+  readonly text: string
+  readonly degraded: boolean
+  /** the row's background colour, to prove the degraded style applies */
+  readonly background: string
+}
+
+/** The rows of the "SDK connectors" panel. */
+export const sdkRows = (page: Page) =>
+  evaluate<ReadonlyArray<SdkRow>>(page, `[...document.querySelectorAll("#sdk-table tbody tr")].map((tr) => ({
+    id: tr.dataset.connectorId,
+    status: tr.children[1].textContent,
+    faces: tr.children[2].textContent,
+    breaker: tr.querySelector("[data-breaker]")?.dataset.breaker ?? "",
+    health: tr.querySelector("[data-health]")?.dataset.health ?? "ok",
+    text: tr.children[3].textContent,
+    degraded: tr.classList.contains("sdk-degraded"),
+    background: getComputedStyle(tr.children[1]).backgroundColor
+  }))`)
