@@ -68,5 +68,5 @@ layer(Env, { excludeTestServices: true, timeout: 180_000 })("actions CLI", (it) 
       for (const secret of [record.token, free.token, Fake.RESEND_KEY, Fake.TELEGRAM_TOKEN, Fake.SLACK_PATH.split("/").at(-1)!, "smoke.recipient"]) {
         assert.notInclude(everything, secret)
       }
-    }))
+    }), 300_000) // five CLI processes, each paying tsx's start-up (seconds on a busy machine)
 })
