@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import type { ListQuery, ResourceFilter } from "../../services/ConnectorResources.js"
 import type { ResourceOperation } from "../../services/ConnectorOperations.js"
 import { ResourceInvalid } from "../domain/ConnectorErrors.js"
+import { unstorable } from "../domain/Text.js"
 
 /** A resource type: 1–40 of a-z 0-9 _ -, starting with a letter (`messages`, `items`). */
 export const TYPE_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/
@@ -63,6 +64,12 @@ const walk = (value: unknown, path: string, depth: number, state: { keys: number
     state.issues.push({ path, message: "must be a finite number" })
     return
   }
+  if (typeof value === "string") {
+    // Postgres jsonb refuses NUL and lone surrogates: refused here, they are the caller's 400, not the store's 503.
+    const problem = unstorable(value)
+    if (problem !== undefined) state.issues.push({ path, message: problem })
+    return
+  }
   if (value === null || typeof value !== "object") return
   if (depth > LIMITS.maxDepth) {
     state.issues.push({ path, message: `nests deeper than ${LIMITS.maxDepth} levels` })
@@ -80,6 +87,11 @@ const walk = (value: unknown, path: string, depth: number, state: { keys: number
     }
     if (key.length === 0 || key.length > LIMITS.maxKeyLength) {
       state.issues.push({ path, message: `has a key that is empty or longer than ${LIMITS.maxKeyLength} characters` })
+      return
+    }
+    const keyProblem = unstorable(key)
+    if (keyProblem !== undefined) {
+      state.issues.push({ path, message: `has a key that ${keyProblem}` })
       return
     }
     walk(v, `${path}.${key}`, depth + 1, state)
@@ -107,6 +119,8 @@ export const filterIssues = (filter: ResourceFilter): ReadonlyArray<Issue> => {
     if (typeof value === "string" && value.length > LIMITS.maxFilterValueLength) {
       return [{ path: `filter.${key}`, message: `longer than ${LIMITS.maxFilterValueLength} characters` }]
     }
+    const problem = typeof value === "string" ? unstorable(value) : undefined
+    if (problem !== undefined) return [{ path: `filter.${key}`, message: problem }]
     if (typeof value === "number" && !Number.isFinite(value)) return [{ path: `filter.${key}`, message: "must be a finite number" }]
     const ok = value === null || ["string", "number", "boolean"].includes(typeof value)
     return ok ? [] : [{ path: `filter.${key}`, message: "must be a string, number, boolean or null" }]
@@ -124,9 +138,10 @@ const queryIssues = (input: ListInput): ReadonlyArray<Issue> => [
   ...(input.limit === undefined || (Number.isInteger(input.limit) && input.limit >= LIMITS.minLimit && input.limit <= LIMITS.maxLimit)
     ? []
     : [{ path: "limit", message: `must be an integer from ${LIMITS.minLimit} to ${LIMITS.maxLimit}` }]),
-  ...(input.pageToken === undefined || (input.pageToken.length > 0 && input.pageToken.length <= LIMITS.maxPageTokenLength)
+  ...(input.pageToken === undefined ||
+      (input.pageToken.length > 0 && input.pageToken.length <= LIMITS.maxPageTokenLength && unstorable(input.pageToken) === undefined)
     ? []
-    : [{ path: "page_token", message: `must be 1–${LIMITS.maxPageTokenLength} characters` }]),
+    : [{ path: "page_token", message: `must be 1–${LIMITS.maxPageTokenLength} characters, no NUL or lone surrogates` }]),
   ...filterIssues(input.filter ?? {})
 ]
 

@@ -50,6 +50,10 @@ describe("Bounds", () => {
       assert.deepStrictEqual(yield* pathsOf("*", create({ ["k".repeat(129)]: 1 })), ["payload"])
       assert.deepStrictEqual(yield* pathsOf("*", create({ a: { b: [1, Number.NaN] } })), ["payload.a.b[1]"])
       assert.deepStrictEqual(yield* pathsOf("*", { _tag: "update", type: "items", id: "a", patch: { x: Infinity } }), ["patch.x"])
+      // Text Postgres cannot store is the caller's error (400), never the store's (503).
+      assert.deepStrictEqual(yield* pathsOf("*", create({ a: ["ok", "nul\u0000"] })), ["payload.a[1]"])
+      assert.deepStrictEqual(yield* pathsOf("*", create({ s: "lone \ud800" })), ["payload.s"])
+      assert.deepStrictEqual(yield* pathsOf("*", create({ ["k\u0000"]: 1 })), ["payload"])
     }))
 
   it.effect("filters and page tokens: count, field names, value length; the message never quotes a value", () =>
@@ -64,6 +68,8 @@ describe("Bounds", () => {
       assert.deepStrictEqual(yield* pathsOf("*", list({ "a.b": 1 })), ["filter"])
       assert.deepStrictEqual(yield* pathsOf("*", list({ folder: "secret-value".repeat(30) })), ["filter.folder"])
       assert.deepStrictEqual(yield* pathsOf("*", list({}, "t".repeat(257))), ["page_token"])
+      assert.deepStrictEqual(yield* pathsOf("*", list({}, "t\u0000")), ["page_token"])
+      assert.deepStrictEqual(yield* pathsOf("*", list({ folder: "in\u0000box" })), ["filter.folder"])
       const e = yield* Effect.flip(Bounds.checkOperation("*", list({ folder: "secret-value".repeat(30) })))
       assert.notInclude(e.message, "secret-value")
     }))
