@@ -101,11 +101,13 @@ const walk = (value: unknown, path: string, depth: number, state: { keys: number
 /** Problems with a create payload or an update patch (`path` is `payload` or `patch`). */
 export const payloadIssues = (payload: unknown, path: string): ReadonlyArray<Issue> => {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return [{ path, message: "must be a JSON object" }]
-  const text = JSON.stringify(payload)
-  if (Buffer.byteLength(text) > LIMITS.maxPayloadBytes) return [{ path, message: `is larger than ${LIMITS.maxPayloadBytes} bytes` }]
+  // Depth first: serialising a value nested thousands deep would overflow the stack.
   const state = { keys: 0, issues: [] as Array<Issue> }
   walk(payload, path, 1, state)
   if (state.issues.length > 0) return state.issues
+  if (Buffer.byteLength(JSON.stringify(payload)) > LIMITS.maxPayloadBytes) {
+    return [{ path, message: `is larger than ${LIMITS.maxPayloadBytes} bytes` }]
+  }
   const id = (payload as Record<string, unknown>)["id"]
   if (id === undefined) return []
   return typeof id === "string" ? idIssues(id, `${path}.id`) : [{ path: `${path}.id`, message: "must be a string" }]

@@ -9,6 +9,7 @@ import { Effect, ParseResult, Schema } from "effect"
 import { ResourceInvalid } from "../domain/ConnectorErrors.js"
 import * as Permissions from "../domain/Permissions.js"
 import type { Principal } from "../domain/Principal.js"
+import { depthIssue } from "../domain/Text.js"
 import { readBytes, readJson } from "../http/Body.js"
 import { authenticate } from "../rpc/Bearer.js"
 import { refusedUnread, tooLarge } from "../rpc/Edge.js"
@@ -41,6 +42,18 @@ const invalidBody = (error: ParseResult.ParseError) => {
   }))
   return new ResourceInvalid({ message: issues.map((i) => `${i.path}: ${i.message}`).join("; ").slice(0, 500), issues })
 }
+
+/**
+ * The body as JSON nested at most MAX_BODY_DEPTH deep, checked before any schema sees it (a schema's
+ * error prints the value it refused; printing one nested thousands deep overflows the stack).
+ */
+const readShallowJson = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
+  Effect.flatMap(readJson(request, limit), (value) => {
+    const deep = depthIssue(value)
+    if (deep === undefined) return Effect.succeed(value)
+    const path = ["(body)", ...deep.path.map(String)].join(".")
+    return Effect.fail(new ResourceInvalid({ message: `${path}: ${deep.message}`, issues: [{ path, message: deep.message }] }))
+  })
 
 /** The body as a JSON object (anything else is a 400 naming the body). */
 const objectBody = (value: unknown) =>
@@ -99,7 +112,7 @@ export const layer = HttpLayerRouter.use((router) =>
       route("connectors.register", (who, request) =>
         Effect.gen(function*() {
           yield* Permissions.check(who, "connectors.register")
-          const body = yield* readJson(request, MAX_REGISTER_BYTES)
+          const body = yield* readShallowJson(request, MAX_REGISTER_BYTES)
           const input = yield* Schema.decodeUnknown(RegisterBody)(body, { errors: "all", onExcessProperty: "error" }).pipe(
             Effect.mapError(invalidBody)
           )
@@ -158,7 +171,7 @@ export const layer = HttpLayerRouter.use((router) =>
         }))
 
     const payload = (request: HttpServerRequest.HttpServerRequest) =>
-      Effect.flatMap(readJson(request, MAX_RESOURCE_BYTES), objectBody)
+      Effect.flatMap(readShallowJson(request, MAX_RESOURCE_BYTES), objectBody)
 
     const one = `${PREFIX}/:id/resources/:type/:rid`
     yield* router.add("GET", `${PREFIX}/:id/resources/:type`, resource("list", (request, type) =>

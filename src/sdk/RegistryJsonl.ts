@@ -8,6 +8,10 @@ import { Effect, Either, ParseResult, Schema } from "effect"
 import { ResourceInvalid } from "../domain/ConnectorErrors.js"
 import { RegistryEntry } from "../../services/ConnectorRegistry.js"
 import { type Issue, registerIssues } from "./RegistryInput.js"
+import { depthIssue } from "../domain/Text.js"
+
+/** An entry nests two levels (the object, its scopes); anything deeper is refused before decoding. */
+const ENTRY_DEPTH = 4
 
 export const MAX_IMPORT_LINES = 1_000
 export const MAX_LINE_CHARS = 8 * 1024
@@ -51,6 +55,9 @@ export const decode = (text: string, builtinIds: ReadonlySet<string>): Effect.Ef
     if (line.length > MAX_LINE_CHARS) return issues.push({ path: `line ${n}`, message: `longer than ${MAX_LINE_CHARS} characters` })
     const parsed = Either.try({ try: (): unknown => JSON.parse(line), catch: (e) => (e instanceof Error ? e.message : "parse error") })
     if (Either.isLeft(parsed)) return issues.push({ path: `line ${n}`, message: `malformed JSON: ${parsed.left}` })
+    // Before decoding: a schema error prints the value it refused, and printing one nested thousands deep overflows the stack.
+    const deep = depthIssue(parsed.right, ENTRY_DEPTH)
+    if (deep !== undefined) return issues.push({ path: `line ${n}`, message: deep.message })
     const entry = decodeEntry(parsed.right, { errors: "all", onExcessProperty: "error" })
     if (Either.isLeft(entry)) {
       for (const issue of ParseResult.ArrayFormatter.formatErrorSync(entry.left)) {

@@ -50,6 +50,8 @@ describe("Bounds", () => {
       assert.deepStrictEqual(yield* pathsOf("*", create({ ["k".repeat(129)]: 1 })), ["payload"])
       assert.deepStrictEqual(yield* pathsOf("*", create({ a: { b: [1, Number.NaN] } })), ["payload.a.b[1]"])
       assert.deepStrictEqual(yield* pathsOf("*", { _tag: "update", type: "items", id: "a", patch: { x: Infinity } }), ["patch.x"])
+      const deep = JSON.parse(`{"d":${"[".repeat(5000)}${"]".repeat(5000)}}`) as Record<string, unknown>
+      assert.deepStrictEqual((yield* pathsOf("*", create(deep))).length, 1, "thousands deep is refused, not a stack overflow")
       // Text Postgres cannot store is the caller's error (400), never the store's (503).
       assert.deepStrictEqual(yield* pathsOf("*", create({ a: ["ok", "nul\u0000"] })), ["payload.a[1]"])
       assert.deepStrictEqual(yield* pathsOf("*", create({ s: "lone \ud800" })), ["payload.s"])

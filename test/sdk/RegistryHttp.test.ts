@@ -27,6 +27,18 @@ layer(SdkHubLayer, { excludeTestServices: true, timeout: 120_000 })("connector A
       assert.strictEqual(anonymous.status, 401, "the token is checked before the (malformed) body is read")
       assert.strictEqual(field(anonymous.body, "_tag"), "Unauthorized")
 
+      // Bodies nested thousands deep are a 400 naming the depth, never a stack overflow (500).
+      const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`
+      for (const [method, path, body] of [
+        ["POST", "", `{"connector_id":"x","module":"./x.ts","class_name":"default","scopes":${deep}}`],
+        ["POST", "/sandbox/resources/items", `{"id":"d1","d":${deep}}`],
+        ["POST", "/import", `{"connector_id":"x","scopes":${"[".repeat(2000)}${"]".repeat(2000)}}`]
+      ] as const) {
+        const answer = yield* call(method, path, admin.token, body)
+        assert.strictEqual(answer.status, 400, `${method} ${path}: ${JSON.stringify(answer.body)}`)
+        assert.include(String(field(answer.body, "message")), "deeper than")
+      }
+
       const listed = yield* call("GET", "", viewer.token)
       assert.strictEqual(listed.status, 200)
       assert.include(JSON.stringify(listed.body), "builtin:sandbox")
