@@ -7,6 +7,7 @@ import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
 import { Console, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import * as NodePath from "node:path"
 import type { OperationResult, ResourceOperation } from "../../services/ConnectorOperations.js"
 import type { RegistryEntry } from "../../services/ConnectorRegistry.js"
 import { MAX_IMPORT_BYTES } from "../sdk/RegistryJsonl.js"
@@ -242,7 +243,10 @@ const scaffold = Command.make(
   (o) =>
     Effect.gen(function*() {
       const paths = yield* ConnectorsScaffold.write(o.id, o.dir)
-      yield* Console.log(`wrote ${paths.connector}\nwrote ${paths.test}\nregister it: switchboard connectors register --id ${o.id} --module ./${o.id}.ts --class default`)
+      // --module is relative to the working directory, as `register` resolves it.
+      const relative = NodePath.relative(process.cwd(), paths.connector)
+      const module = relative.startsWith("..") || NodePath.isAbsolute(relative) ? relative : `./${relative}`
+      yield* Console.log(`wrote ${paths.connector}\nwrote ${paths.test}\nregister it: switchboard connectors register --id ${o.id} --module ${module} --class default`)
     })
 ).pipe(Command.withDescription("write a complete connector in one file (a Resources face over the ResourceStore) and its test"))
 

@@ -18,7 +18,8 @@ import {
   type WriteResult
 } from "__ROOT__/services/ConnectorResources.js"
 import { ResourceStore } from "__ROOT__/services/ResourceStore.js"
-import { ConnectorUnavailable, ResourceConflict, ResourceNotFound } from "__ROOT__/src/domain/ConnectorErrors.js"
+import { ConnectorUnavailable, ResourceConflict, ResourceInvalid, ResourceNotFound } from "__ROOT__/src/domain/ConnectorErrors.js"
+import { afterOf, pageTokenOf } from "__ROOT__/src/sdk/StoreBacked.js"
 
 const ID = "__ID__"
 const TYPES = ["contacts", "notes"]
@@ -52,14 +53,17 @@ const open = (tenant: string, dryRun: boolean) =>
 
     const operations: ResourceOperations = {
       list: (type: string, query: ListQuery) =>
-        store.list(key(type), {
-          filter: query.filter,
-          limit: query.limit,
-          ...(query.pageToken === undefined ? {} : { after: query.pageToken })
-        }).pipe(
-          Effect.mapError(unavailable),
-          Effect.map((page) => (page.after === undefined ? { items: page.items } : { items: page.items, next_page_token: page.after }))
-        ),
+        Effect.gen(function*() {
+          // A page token is one this connector issued (the last id of a page, encoded); anything else is refused.
+          const after = query.pageToken === undefined ? undefined : afterOf(query.pageToken)
+          if (query.pageToken !== undefined && after === undefined) {
+            const issue = { path: "page_token", message: "not a token this connector issued" }
+            return yield* new ResourceInvalid({ message: "page_token: not a token this connector issued", issues: [issue] })
+          }
+          const page = yield* store.list(key(type), { filter: query.filter, limit: query.limit, ...(after === undefined ? {} : { after }) })
+            .pipe(Effect.mapError(unavailable))
+          return page.after === undefined ? { items: page.items } : { items: page.items, next_page_token: pageTokenOf(page.after) }
+        }),
       get: find,
       create: (type, payload) =>
         Effect.gen(function*() {

@@ -28,7 +28,8 @@ export interface Options {
 /** The page token of a page ending at `id`. */
 export const pageTokenOf = (id: string): string => Buffer.from(id, "utf8").toString("base64url")
 
-const afterOf = (token: string): string | undefined => {
+/** The last id of the page a token was issued for, or undefined for a token this connector never issued. */
+export const afterOf = (token: string): string | undefined => {
   const id = Buffer.from(token, "base64url").toString("utf8")
   return ID_PATTERN.test(id) && pageTokenOf(id) === token ? id : undefined
 }

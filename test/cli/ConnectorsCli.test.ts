@@ -176,6 +176,8 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("connectors CLI", (i
       expectExit(tsc, 0)
       const vitest = yield* exec("npx", ["vitest", "run", NodePath.join(relative, "crm-notes.test.ts")])
       expectExit(vitest, 0, "2 passed")
+      const conformance = yield* exec("npx", ["tsx", "scripts/conformance.ts", "crm-notes", "--module", `./${relative}/crm-notes.ts`])
+      expectExit(conformance, 0, "PASS")
       expectExit(yield* cli(["register", "--id", "crm-notes", "--module", `./${relative}/crm-notes.ts`, "--class", "default"]), 0)
       expectExit(
         yield* cli(["test", "crm-notes", "--action", "create", "--resource-type", "contacts", "--payload", `{"id":"c1","name":"Ada"}`]),
