@@ -6,25 +6,11 @@
  */
 import { HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
-import type {
-  ConnectorDisabled,
-  ConnectorLoadFailed,
-  ConnectorUnknown,
-  ResourceError,
-  RoleDenied
-} from "../domain/ConnectorErrors.js"
-import type { PayloadTooLarge, Unauthorized, Unavailable, ValidationError } from "../domain/Errors.js"
+import type { PayloadTooLarge, Unauthorized, ValidationError } from "../domain/Errors.js"
+import type { OperationError } from "../../services/ConnectorOperations.js"
 
-export type RouteError =
-  | ResourceError
-  | RoleDenied
-  | ConnectorUnknown
-  | ConnectorDisabled
-  | ConnectorLoadFailed
-  | Unavailable
-  | Unauthorized
-  | ValidationError
-  | PayloadTooLarge
+/** What a route may answer: what ConnectorOperations may fail with, plus the edge's own refusals. */
+export type RouteError = OperationError | Unauthorized | ValidationError | PayloadTooLarge
 
 export const statusOf: { readonly [T in RouteError["_tag"]]: number } = {
   ValidationError: 400,
