@@ -24,6 +24,8 @@ import * as PgSecretStore from "./SecretStore/PgSecretStore.js"
 import * as ConnectorOperationsLive from "./ConnectorOperations/ConnectorOperationsLive.js"
 import * as PgConnectorRegistry from "./ConnectorRegistry/PgConnectorRegistry.js"
 import * as PgResourceStore from "./ResourceStore/PgResourceStore.js"
+import * as PgRequestLog from "./RequestLog/PgRequestLog.js"
+import * as HttpTargetTester from "./TargetTester/HttpTargetTester.js"
 
 /** The configured database (DATABASE_URL or embedded), migrated. */
 export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
@@ -43,12 +45,15 @@ export const SdkLive = ConnectorOperationsLive.layer.pipe(
   Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, NodeContext.layer))
 )
 
+/** The operator console's read side and target test-send (issue 12). */
+export const ConsoleLive = Layer.mergeAll(PgRequestLog.layer, HttpTargetTester.layer)
+
 /** What the database layer gives the rest of the hub. */
 export type DatabaseServices = SqlClient.SqlClient | PgClient.PgClient | DatabaseLocation
 
 /** Use cases and stores over the given database (the configured one unless a test passes its own). */
 export const appLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
-  Layer.mergeAll(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer, ActionsLive.live(config.dataDir), SdkLive).pipe(
+  Layer.mergeAll(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer, ActionsLive.live(config.dataDir), SdkLive, ConsoleLive).pipe(
     Layer.provideMerge(DeliveryLive.RouterLive),
     Layer.provideMerge(StoresLive),
     Layer.provideMerge(database)

@@ -25,6 +25,7 @@ import actionTargets from "./0052_action_targets.js"
 import tokenRolesTenants from "./0061_token_roles_tenants.js"
 import connectorResources from "./0062_connector_resources.js"
 import connectorDefinitions from "./0063_connector_definitions.js"
+import consoleDeliveries from "./0064_console_deliveries.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -47,5 +48,6 @@ export const migrations = {
   "0060_source_counters": sourceCounters,
   "0061_token_roles_tenants": tokenRolesTenants,
   "0062_connector_resources": connectorResources,
-  "0063_connector_definitions": connectorDefinitions
+  "0063_connector_definitions": connectorDefinitions,
+  "0064_console_deliveries": consoleDeliveries
 }

@@ -1,5 +1,6 @@
 /** The delivery outbox and its dead letters: claiming due rows, recording outcomes, listing and replaying. */
 import { Context, type Effect, type Redacted, Schema } from "effect"
+import type { AttemptsMinute, ReplayedDelivery, TargetBacklog } from "../src/domain/Console.js"
 import type { InboxRecord } from "./InboxStore.js"
 import type { TargetNotFound } from "./RoutingStore.js"
 
@@ -18,6 +19,8 @@ export interface ClaimedDelivery {
   readonly request: InboxRecord
   /** An action target's action, body template and owner token (issue 10); absent for webhook targets. */
   readonly action?: { readonly name: string; readonly template: unknown; readonly owner: string }
+  /** The target is paused (issue 12): the row is not attempted but parked (`park`) until it is resumed. */
+  readonly paused: boolean
 }
 
 /** What one attempt decided. */
@@ -34,6 +37,8 @@ export interface CompletedAttempt {
   /** Attempts including this one. */
   readonly attempts: number
   readonly attempted_at: Date
+  /** How long the attempt took, start of the request to the answer (null when not measured). */
+  readonly latency_ms: number | null
   readonly result: AttemptResult
 }
 
@@ -66,6 +71,25 @@ export interface DeliveryDepth {
   readonly pending: ReadonlyArray<{ readonly target: string; readonly count: number }>
   readonly deadLetters: ReadonlyArray<{ readonly target: string; readonly count: number }>
 }
+
+/** A page of dead letters (newest first) and the id after which the next one starts. */
+export interface DeadLetterPage {
+  readonly items: ReadonlyArray<DeadLetterRecord>
+  readonly next: string | undefined
+}
+
+/** Backlog per live target and attempts per minute over the last hour (GET /api/deliveries). */
+export interface DeliveryOverview {
+  readonly targets: ReadonlyArray<TargetBacklog>
+  /** 60 entries, oldest first, the minute `now` is in last. */
+  readonly attempts_per_minute: ReadonlyArray<AttemptsMinute>
+}
+
+/** No accepted request has this id. */
+export class RequestNotFound extends Schema.TaggedError<RequestNotFound>()("RequestNotFound", {
+  request_id: Schema.String,
+  message: Schema.String
+}) {}
 
 /** The database could not be reached. */
 export class DeliveryStoreUnavailable extends Schema.TaggedError<DeliveryStoreUnavailable>()("DeliveryStoreUnavailable", {
@@ -110,6 +134,57 @@ export interface DeliveryStoreService {
   readonly replayAll: (target: string) => Effect.Effect<number, DeliveryStoreUnavailable | TargetNotFound>
   /** Pending rows and unreplayed dead letters by target. */
   readonly depth: Effect.Effect<DeliveryDepth, DeliveryStoreUnavailable>
+
+  // ---- issue 12: the operator console ----
+
+  /** Dead letters newest first (dead_at DESC, id DESC), keyset-paged after the letter `after`. */
+  readonly listDeadLetterPage: (query: {
+    readonly target: string | null
+    readonly since: Date | null
+    readonly after: string | undefined
+    readonly limit: number
+  }) => Effect.Effect<DeadLetterPage, DeliveryStoreUnavailable>
+  /**
+   * Delivers one request again, whatever its state: to its own targets (`targets` null) or to the given live
+   * targets (a target it was never routed to gets a new delivery). Each delivery becomes pending now with a
+   * fresh attempt budget and the SAME webhook-id (WebhookId.of(request_id, target)); a delivery that is
+   * already pending is left as it is (`already_pending`); unreplayed dead letters of replayed deliveries are
+   * stamped replayed. Attempt history is kept. One transaction.
+   */
+  readonly replayRequest: (
+    requestId: string,
+    targets: ReadonlyArray<string> | null
+  ) => Effect.Effect<ReadonlyArray<ReplayedDelivery>, DeliveryStoreUnavailable | RequestNotFound | TargetNotFound>
+  /** `replayRequest` for many requests in one transaction (unknown ids are skipped); answers the totals. */
+  readonly replayRequests: (
+    requestIds: ReadonlyArray<string>,
+    targets: ReadonlyArray<string> | null
+  ) => Effect.Effect<
+    { readonly replayed: number; readonly already_pending: number },
+    DeliveryStoreUnavailable | TargetNotFound
+  >
+  /**
+   * Pauses a live target: marks it paused and parks its pending rows that are not leased (they are not due
+   * until resumed; nothing is lost, thread order is kept). Answers the pause time and how many rows it holds.
+   * Pausing a paused target changes nothing and answers the same.
+   */
+  readonly pauseTarget: (
+    name: string
+  ) => Effect.Effect<{ readonly paused_at: Date; readonly held: number }, DeliveryStoreUnavailable | TargetNotFound>
+  /** Resumes a target: its parked rows are due now. Answers how many. Resuming a running target answers 0. */
+  readonly resumeTarget: (
+    name: string
+  ) => Effect.Effect<{ readonly released: number }, DeliveryStoreUnavailable | TargetNotFound>
+  /**
+   * Releases claimed rows of paused targets without an attempt: parked while their target is still paused
+   * (checked under a lock on the target row, so a concurrent resume never leaves a row parked), else due
+   * again at once. Fenced by the claim token. Answers how many rows were parked.
+   */
+  readonly park: (
+    rows: ReadonlyArray<{ readonly request_id: string; readonly target: string; readonly claim_token: string }>
+  ) => Effect.Effect<number, DeliveryStoreUnavailable>
+  /** Backlog per live target and attempts per minute over the hour before `now`. */
+  readonly overview: (now: Date) => Effect.Effect<DeliveryOverview, DeliveryStoreUnavailable>
 }
 
 export class DeliveryStore extends Context.Tag("switchboard/DeliveryStore")<DeliveryStore, DeliveryStoreService>() {}

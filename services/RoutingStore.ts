@@ -9,7 +9,9 @@ export const TargetRecord = Schema.Struct({
   /** A non-reversible label of the signing secret. */
   secret_fingerprint: Schema.String,
   created_at: Schema.String,
-  removed_at: Schema.NullOr(Schema.String)
+  removed_at: Schema.NullOr(Schema.String),
+  /** When the target was paused (issue 12: deliveries wait); null while it runs. */
+  paused_at: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "TargetRecord" })
 export type TargetRecord = typeof TargetRecord.Type
 
@@ -89,6 +91,19 @@ export interface RoutingStoreService {
   ) => Effect.Effect<RuleRecord, RoutingStoreUnavailable | TargetNotFound | RoutingInputInvalid>
   /** Every rule in evaluation order. */
   readonly listRules: Effect.Effect<ReadonlyArray<RuleRecord>, RoutingStoreUnavailable>
+  /**
+   * Changes a live webhook target's URL and/or signing secret (issue 12). Deliveries already pending go to the
+   * new URL, signed with the new secret, from their next attempt on. An action target takes neither.
+   */
+  readonly updateTarget: (
+    name: string,
+    change: { readonly url?: string; readonly secret?: Redacted.Redacted<string> }
+  ) => Effect.Effect<TargetRecord, RoutingStoreUnavailable | TargetNotFound | RoutingInputInvalid>
+  /** Changes fields of a rule (absent fields keep their value), validated like addRule. */
+  readonly updateRule: (
+    id: string,
+    change: Partial<NewRule>
+  ) => Effect.Effect<RuleRecord, RoutingStoreUnavailable | RuleNotFound | TargetNotFound | RoutingInputInvalid>
   /** Removes one rule. */
   readonly removeRule: (id: string) => Effect.Effect<RuleRecord, RoutingStoreUnavailable | RuleNotFound>
   /** The live targets and rules, for the router. */

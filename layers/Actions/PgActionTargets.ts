@@ -20,6 +20,7 @@ interface Row {
   readonly owner_token_id: string
   readonly created_at: Date
   readonly removed_at: Date | null
+  readonly paused_at?: Date | null
 }
 
 export const toRecord = (r: Row): TargetRecord => ({
@@ -27,7 +28,8 @@ export const toRecord = (r: Row): TargetRecord => ({
   url: `action:${r.action}`,
   secret_fingerprint: `owner ${r.owner_token_id}`,
   created_at: r.created_at.toISOString(),
-  removed_at: r.removed_at === null ? null : r.removed_at.toISOString()
+  removed_at: r.removed_at === null ? null : r.removed_at.toISOString(),
+  paused_at: r.paused_at === null || r.paused_at === undefined ? null : r.paused_at.toISOString()
 })
 
 const invalid = (message: string) => new RoutingInputInvalid({ message })

@@ -68,6 +68,7 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
               claim_token: row.claim_token,
               attempts: row.attempts + 1,
               attempted_at: new Date(now),
+              latency_ms: null,
               result,
               received_at: row.request.received_at
             }))

@@ -28,6 +28,7 @@ interface TargetRow {
   readonly owner_token_id: string | null
   readonly created_at: Date
   readonly removed_at: Date | null
+  readonly paused_at: Date | null
 }
 
 interface RuleRow extends Omit<RuleSpec, "id"> {
@@ -43,7 +44,8 @@ const toTarget = (r: TargetRow): TargetRecord =>
       url: Validate.displayUrl(r.url),
       secret_fingerprint: Signature.fingerprint(Redacted.make(r.secret)),
       created_at: r.created_at.toISOString(),
-      removed_at: r.removed_at === null ? null : r.removed_at.toISOString()
+      removed_at: r.removed_at === null ? null : r.removed_at.toISOString(),
+      paused_at: r.paused_at === null ? null : r.paused_at.toISOString()
     }
 
 const toRule = (r: RuleRow): RuleRecord => ({
@@ -151,7 +153,12 @@ export const make = Effect.gen(function*() {
     guard
   )
 
-  return RoutingStore.of({ addTarget, listTargets, removeTarget, addRule, listRules, removeRule, snapshot })
+  const todo = (what: string) => Effect.dieMessage(`RoutingStore.${what}: not built yet (issue 12)`)
+  return RoutingStore.of({
+    addTarget, listTargets, removeTarget, addRule, listRules, removeRule, snapshot,
+    updateTarget: () => todo("updateTarget"),
+    updateRule: () => todo("updateRule")
+  })
 })
 
 export const layer = Layer.effect(RoutingStore, make)

@@ -62,3 +62,10 @@ export class NotFound extends Schema.TaggedError<NotFound>()(
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 404 })
 ) {}
+
+/** The request conflicts with what exists (a live target of that name). */
+export class Conflict extends Schema.TaggedError<Conflict>()(
+  "Conflict",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {}

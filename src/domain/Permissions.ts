@@ -26,6 +26,9 @@ const configured = (what: string) => ({ atLeast: "configured", narrow: [], what 
 /**
  * The table. History and export need auditor: the audit trail names who changed what, and an export is
  * the whole registry's configuration, so both are for people who review the hub rather than run it.
+ * The console (issue 12): a request's payload is message content, so reading requests needs operator, as do
+ * replays and pausing; changing where messages go (targets, routes) needs admin; status and backlog counts,
+ * which show no content, are open to every ranked role.
  * `connectors.list` is open to every ranked role but not to the narrow ones: a connector's ingest token
  * (and an actions token) can do exactly one thing each, so a leaked one reveals nothing else.
  */
@@ -51,7 +54,15 @@ export const table = {
   "resources.get": configured("read one resource (tenant-scoped)"),
   "resources.create": configured("create a resource (tenant-scoped)"),
   "resources.update": configured("update a resource (tenant-scoped)"),
-  "resources.delete": configured("delete a resource (tenant-scoped)")
+  "resources.delete": configured("delete a resource (tenant-scoped)"),
+  "hub.status": ranked("viewer", "read the hub's status (/api/status) and delivery backlog (/api/deliveries)"),
+  "requests.read": ranked("operator", "read accepted requests with their payloads and delivery attempts (/api/requests)"),
+  "requests.replay": ranked("operator", "replay requests to their targets (one, or in bulk by filter)"),
+  "deadletters.read": ranked("operator", "list dead letters (/api/deadletters)"),
+  "deadletters.replay": ranked("operator", "replay dead letters"),
+  "targets.read": ranked("operator", "list delivery targets and routing rules, evaluate the rules on a sample request"),
+  "targets.operate": ranked("operator", "pause, resume and test-send to a delivery target"),
+  "targets.write": ranked("admin", "create, change and remove delivery targets and routing rules")
 } as const satisfies Record<string, Requirement>
 
 export type Operation = keyof typeof table

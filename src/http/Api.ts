@@ -4,6 +4,7 @@ import { Schema } from "effect"
 import { IngestEnvelopeV1 } from "../domain/Envelope.js"
 import { Forbidden, Overloaded, PayloadTooLarge, Unavailable, ValidationError } from "../domain/Errors.js"
 import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
+import { DeliveriesGroup, RequestsGroup, TargetsGroup } from "../console/Api.js"
 import { ConnectorsGroup } from "../stats/Api.js"
 import { HttpAuth } from "./Auth.js"
 
@@ -56,6 +57,9 @@ export class HubApi extends HttpApi.make("switchboard")
   .add(IngestGroup)
   .add(OpsGroup)
   .add(ConnectorsGroup)
+  .add(RequestsGroup)
+  .add(TargetsGroup)
+  .add(DeliveriesGroup)
   .annotate(OpenApi.Title, "Switchboard hub")
   .annotate(OpenApi.Version, "0.1.0")
 {}

@@ -5,6 +5,7 @@ import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import * as ActionRoutes from "../actions/HttpRoutes.js"
 import * as ActionRpcRoute from "../actions/RpcRoute.js"
+import { ConsoleHandlersLive } from "../console/Handlers.js"
 import * as DashboardRoutes from "../dashboard/Routes.js"
 import { RETRY_AFTER_OVERLOADED_S, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
 import * as MetricsRoute from "../metrics/Route.js"
@@ -52,6 +53,7 @@ const ResponseRules = HttpLayerRouter.middleware(
 export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/openapi.json" }).pipe(
   Layer.provide(HandlersLive),
   Layer.provide(ConnectorsHandlersLive),
+  Layer.provide(ConsoleHandlersLive),
   Layer.provide(HttpAuthLive)
 )
 

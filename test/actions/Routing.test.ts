@@ -83,6 +83,7 @@ layer(TestLayer, { excludeTestServices: true, timeout: 120_000 })("actions as ro
         request_id: id,
         target: "alerts",
         webhook_id: WebhookId.of(id, "alerts"),
+        paused: false,
         attempts: 1,
         claim_token: "t",
         endpoint: null,

@@ -70,6 +70,7 @@ describe("the address guard", () => {
       for (const url of [hub.url, `http://localhost:${port}/`, `http://[::1]:${port}/`]) {
         const result = yield* attempt({
           request_id: "01a2b3c4-0000-7000-8000-000000000002",
+          paused: false,
           target: "self",
           attempts: 0,
           claim_token: "c",

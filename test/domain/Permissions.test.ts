@@ -32,7 +32,15 @@ const documented: { readonly [O in Permissions.Operation]: (resourceRole: Ranked
   "resources.get": (r) => from(r),
   "resources.create": (r) => from(r),
   "resources.update": (r) => from(r),
-  "resources.delete": (r) => from(r)
+  "resources.delete": (r) => from(r),
+  "hub.status": () => from("viewer"),
+  "requests.read": () => from("operator"),
+  "requests.replay": () => from("operator"),
+  "deadletters.read": () => from("operator"),
+  "deadletters.replay": () => from("operator"),
+  "targets.read": () => from("operator"),
+  "targets.operate": () => from("operator"),
+  "targets.write": () => ["admin"]
 }
 
 const operation = fc.constantFrom(...Permissions.operations)

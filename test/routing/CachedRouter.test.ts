@@ -39,6 +39,8 @@ const fakeStore = Effect.gen(function*() {
     addRule: () => unused,
     listRules: unused,
     removeRule: () => unused,
+    updateTarget: () => unused,
+    updateRule: () => unused,
     snapshot: Effect.flatMap(Ref.get(down), (isDown) =>
       isDown ? Effect.fail(new RoutingStoreUnavailable({ message: "database away" })) : Ref.get(snapshot))
   })
