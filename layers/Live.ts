@@ -21,6 +21,7 @@ import * as PgTokenStore from "./TokenStore/PgTokenStore.js"
 import * as MemoryPushReceivers from "./PushReceivers/MemoryPushReceivers.js"
 import * as PgTelegramWebhookStore from "./TelegramWebhookStore/PgTelegramWebhookStore.js"
 import * as PgSecretStore from "./SecretStore/PgSecretStore.js"
+import * as PgSourceCounts from "./SourceCounts/PgSourceCounts.js"
 import * as ConnectorOperationsLive from "./ConnectorOperations/ConnectorOperationsLive.js"
 import * as PgConnectorRegistry from "./ConnectorRegistry/PgConnectorRegistry.js"
 import * as PgResourceStore from "./ResourceStore/PgResourceStore.js"
@@ -36,7 +37,8 @@ export const StoresLive = Layer.mergeAll(
   PgTokenStore.layer,
   PgTelegramWebhookStore.layer,
   MemoryPushReceivers.layer,
-  PgSecretStore.layer
+  PgSecretStore.layer,
+  PgSourceCounts.layer
 )
 
 /** The connector SDK over the database (issue 11): the registry, the resource store, and resource operations through them. */

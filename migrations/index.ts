@@ -26,6 +26,8 @@ import tokenRolesTenants from "./0061_token_roles_tenants.js"
 import connectorResources from "./0062_connector_resources.js"
 import connectorDefinitions from "./0063_connector_definitions.js"
 import consoleDeliveries from "./0064_console_deliveries.js"
+import consoleInboxSearch from "./0065_console_inbox_search.js"
+import sourceCounts from "./0066_source_counts.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -49,5 +51,7 @@ export const migrations = {
   "0061_token_roles_tenants": tokenRolesTenants,
   "0062_connector_resources": connectorResources,
   "0063_connector_definitions": connectorDefinitions,
-  "0064_console_deliveries": consoleDeliveries
+  "0064_console_deliveries": consoleDeliveries,
+  "0065_console_inbox_search": consoleInboxSearch,
+  "0066_source_counts": sourceCounts
 }

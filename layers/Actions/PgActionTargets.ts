@@ -67,9 +67,9 @@ export const make = Effect.gen(function*() {
         VALUES (${name}, NULL, NULL, ${input.action}, ${sql.json(template)}, ${input.owner}, ${now}, NULL)
         ON CONFLICT (name) DO UPDATE SET url = NULL, secret = NULL, action = EXCLUDED.action,
           template = EXCLUDED.template, owner_token_id = EXCLUDED.owner_token_id,
-          created_at = EXCLUDED.created_at, removed_at = NULL
+          created_at = EXCLUDED.created_at, removed_at = NULL, paused_at = NULL
         WHERE delivery_targets.removed_at IS NOT NULL
-        RETURNING name, action, owner_token_id, created_at, removed_at`.pipe(guard)
+        RETURNING name, action, owner_token_id, created_at, removed_at, paused_at`.pipe(guard)
       const row = rows[0]
       return row === undefined
         ? yield* new TargetExists({ name, message: `a target named "${name}" already exists (remove it first)` })

@@ -6,6 +6,7 @@
  * connects to that socket instead of opening the same files twice.
  */
 import { PGlite } from "@electric-sql/pglite"
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { SqlError } from "@effect/sql"
 import { Data, Effect, Layer, Schema } from "effect"
@@ -105,6 +106,9 @@ const socketDir = (dataDir: string) =>
     return dir
   })
 
+/** Extensions the migrations create (PGlite ships contrib modules as separate bundles, loaded only when listed). */
+const extensions = { pg_trgm }
+
 /**
  * Opens PGlite on the data directory and serves it, for the life of the scope, on a Unix socket only this
  * OS user can reach (PGlite checks no password, so a TCP port would let any local user in). A throwaway
@@ -116,7 +120,8 @@ export const serve = (dataDir: string | undefined, maxConnections: number) =>
       yield* privately(`create ${dataDir}`, () => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
     }
     const db = yield* Effect.acquireRelease(
-      attempt("open PGlite", () => dataDir === undefined ? PGlite.create() : PGlite.create(Path.join(dataDir, "pgdata"))),
+      attempt("open PGlite", () =>
+        dataDir === undefined ? PGlite.create({ extensions }) : PGlite.create(Path.join(dataDir, "pgdata"), { extensions })),
       (db) => closing("close PGlite", () => db.close())
     )
     const socket = dataDir === undefined ? undefined : yield* socketDir(dataDir)

@@ -4,8 +4,10 @@
  * - claimer: once a quarter of the `concurrency` slots are free, claims that many rows and forks one
  *   attempt fiber per row; goes again at once after a claim that found rows, waits for a recorded
  *   outcome when rows exist but wait behind in-flight ones, else sleeps `pollInterval`;
- * - attempts: never fail; each one ends in an outcome on the queue (a defect becomes a retry); a row
- *   whose target's circuit breaker is open is not attempted but rescheduled, no attempt spent (TargetBreakers);
+ * - attempts: never fail; each one ends in an outcome on the queue (a defect becomes a retry), with its
+ *   latency measured on the Clock; a row whose target's circuit breaker is open is not attempted but
+ *   rescheduled, no attempt spent (TargetBreakers); a row of a paused target is never attempted but parked
+ *   until the resume (`park`, which re-checks the pause under a lock);
  * - recorder: writes outcomes (dead letters, inbox lifecycle) in batches, then frees the slots;
  * - depth sampler: outbox depth and unreplayed dead letters into gauges.
  * A crash leaves claimed rows leased: they are delivered again, with the same webhook-id, after the lease.
@@ -32,6 +34,12 @@ const groupByUntil = (rows: ReadonlyArray<readonly [ClaimedDelivery, number]>) =
   return groups
 }
 
+const groupByTarget = (rows: ReadonlyArray<ClaimedDelivery>) => {
+  const groups = new Map<string, Array<ClaimedDelivery>>()
+  for (const row of rows) groups.set(row.target, [...(groups.get(row.target) ?? []), row])
+  return groups
+}
+
 export const make = (options: DeliveryConfig.DeliveryOptions) =>
   Effect.gen(function*() {
     const store = yield* DeliveryStore
@@ -55,25 +63,30 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
     const attemptOnce = (row: ClaimedDelivery) => (row.action === undefined ? attemptWebhook(row) : attemptAction(row))
     const breakers = yield* TargetBreakers.make(options)
 
-    /** One attempt, settled with its target's breaker; its outcome always ends on the queue for the recorder. */
+    /**
+     * One attempt, settled with its target's breaker; its outcome always ends on the queue for the recorder.
+     * attempted_at is when the answer came (as last_attempt_at always was); latency is start to answer, none
+     * for a removed target's row (no request is made).
+     */
     const attempt = (row: ClaimedDelivery, settle: (result: AttemptResult | "released") => Effect.Effect<void>) =>
-      attemptOnce(row).pipe(
-        Effect.tap(settle),
-        Effect.onInterrupt(() => settle("released")),
-        Effect.flatMap((result) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Queue.offer(finished, {
-              request_id: row.request_id,
-              target: row.target,
-              claim_token: row.claim_token,
-              attempts: row.attempts + 1,
-              attempted_at: new Date(now),
-              latency_ms: null,
-              result,
-              received_at: row.request.received_at
-            }))
-        )
-      )
+      Effect.flatMap(Clock.currentTimeMillis, (start) =>
+        attemptOnce(row).pipe(
+          Effect.tap(settle),
+          Effect.onInterrupt(() => settle("released")),
+          Effect.flatMap((result) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Queue.offer(finished, {
+                request_id: row.request_id,
+                target: row.target,
+                claim_token: row.claim_token,
+                attempts: row.attempts + 1,
+                attempted_at: new Date(now),
+                latency_ms: row.endpoint === null && row.action === undefined ? null : Math.max(0, now - start),
+                result,
+                received_at: row.request.received_at
+              }))
+          )
+        ))
 
     /** Asks each row's target breaker; a removed target's rows are not attempted over HTTP, so they bypass it. */
     const admitAll = (rows: ReadonlyArray<ClaimedDelivery>) =>
@@ -105,6 +118,19 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
           )
         )
 
+    /**
+     * Parks rows of paused targets, one write per target (so the count is per target); if that cannot be
+     * written, they are claimed again after their lease (and parked then).
+     */
+    const park = (rows: ReadonlyArray<ClaimedDelivery>) =>
+      Effect.forEach(groupByTarget(rows), ([target, group]) =>
+        store.park(group).pipe(Effect.flatMap((n) => Metric.incrementBy(perTarget(target).parked, n))), { discard: true }).pipe(
+          Effect.catchAll((e) =>
+            Effect.logWarning("delivery: rows of a paused target not parked; they are claimed again after their lease")
+              .pipe(Effect.annotateLogs({ reason: e.message, rows: rows.length }))
+          )
+        )
+
     /** Claims only once a quarter of the slots are free, so claims and records go in batches, not one by one. */
     const minClaim = Math.max(1, Math.floor(options.concurrency / 4))
 
@@ -118,11 +144,12 @@ export const make = (options: DeliveryConfig.DeliveryOptions) =>
       }
       const rows = yield* store.claim({ limit: free, leaseMs, workerId })
       if (!(yield* Ref.getAndSet(claimHealthy, true))) yield* Effect.logInfo("delivery: claiming works again")
-      const { admitted, postponed } = yield* admitAll(rows)
+      const { admitted, postponed } = yield* admitAll(rows.filter((row) => !row.paused))
       yield* Ref.update(inflight, (n) => n + admitted.length)
       yield* Effect.forEach(admitted, ([row, settle]) => FiberSet.run(attempts, attempt(row, settle)), { discard: true })
       yield* postpone(postponed)
-      // Postponed rows are no longer due, so claiming again at once finds the rows behind them.
+      yield* park(rows.filter((row) => row.paused))
+      // Postponed and parked rows are no longer due, so claiming again at once finds the rows behind them.
       if (rows.length > 0) return true
       if (busy === 0) return false
       // Nothing claimable while deliveries are in flight (their threads wait on them): wake when one is recorded.

@@ -10,6 +10,7 @@ interface TargetMetrics {
   readonly deadLetters: Metric.Metric.Counter<number>
   readonly refused: Metric.Metric.Counter<number>
   readonly postponed: Metric.Metric.Counter<number>
+  readonly parked: Metric.Metric.Counter<number>
 }
 
 /** Tagging a metric on every delivery costs more than updating it, so tagged metrics are cached. */
@@ -24,7 +25,8 @@ export const perTarget = (target: string): TargetMetrics => {
     duration: Metric.tagged(DeliveryMetrics.attemptDuration, "target", target),
     deadLetters: Metric.tagged(DeliveryMetrics.deadLettersWritten, "target", target),
     refused: Metric.tagged(DeliveryMetrics.deliveriesRefused, "target", target),
-    postponed: Metric.tagged(DeliveryMetrics.breakerPostponed, "target", target)
+    postponed: Metric.tagged(DeliveryMetrics.breakerPostponed, "target", target),
+    parked: Metric.tagged(DeliveryMetrics.deliveriesParked, "target", target)
   }
   targetMetrics.set(target, made)
   return made

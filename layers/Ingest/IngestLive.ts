@@ -1,6 +1,10 @@
 /**
  * The ingest use case: authorize, validate, compute the dedupe key, and store the inbox row.
  * Exactly-once comes from the store's unique dedupe key; this layer never checks before inserting.
+ * Every verdict is counted per source (SourceCounts, in memory): accepted or duplicate under the validated
+ * source, rejected (role, validation, scope, refused by the database) under the source the input claims,
+ * read with the Source schema, or "(unparsed)". Overloaded / Unavailable are no verdict and are not counted:
+ * the sender retries and the retry is.
  */
 import { Clock, type Duration, Effect, Either, Layer } from "effect"
 import { type IngestEnvelopeV1, MAX_ENVELOPE_BYTES } from "../../src/domain/Envelope.js"
@@ -22,6 +26,8 @@ import { Ingest } from "../../services/Ingest.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 import * as GroupCommit from "./GroupCommit.js"
 import { Router } from "../../services/Router.js"
+import { type Outcome, SourceCounts, type SourceKey, UNPARSED } from "../../services/SourceCounts.js"
+import { readSource } from "../SourceCounts/ReadSource.js"
 import {
   InboxStore,
   InboxUnavailable,
@@ -112,6 +118,9 @@ const withinSize = (input: unknown, envelope: IngestEnvelopeV1): Either.Either<I
     )
 }
 
+const verdictOf = (outcome: StoredOutcome | Refused): Outcome =>
+  outcome._tag === "Inserted" ? "accepted" : outcome._tag === "Duplicate" ? "duplicate" : "rejected"
+
 const toAnswer = (row: NewInboxRow, outcome: StoredOutcome): IngestAnswer => ({
   status: "accepted",
   request_id: outcome.request_id,
@@ -127,6 +136,13 @@ export const make = (options: Options = defaults) =>
     const router = yield* Router
     const nextId = yield* RequestIds.make
     const permits = yield* Effect.makeSemaphore(options.maxInflight)
+    const counts = yield* SourceCounts
+    /** A batch body may hold millions of items: sources are read for the first MAX_BATCH, the rest are "(unparsed)". */
+    const rejectedInputs = (inputs: ReadonlyArray<unknown>) =>
+      counts.record([
+        ...inputs.slice(0, MAX_BATCH).map((input) => [readSource(input), "rejected"] as const),
+        ...(inputs.length > MAX_BATCH ? [[UNPARSED, "rejected", inputs.length - MAX_BATCH] as const] : [])
+      ])
 
     const unavailable = (e: InboxUnavailable) =>
       Effect.logWarning("ingest: database unavailable").pipe(
@@ -158,10 +174,13 @@ export const make = (options: Options = defaults) =>
       )
 
     const accept = Effect.fn("Ingest.accept")(function*(input: unknown, principal: Principal) {
-      yield* checkRole(principal)
-      const envelope = yield* Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e))
+      const envelope = yield* Effect.flatMap(
+        checkRole(principal),
+        () => Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e))
+      ).pipe(Effect.tapError(() => rejectedInputs([input])))
       const row = yield* newRow(envelope)
       const outcome = yield* admitted(insertGrouped(row)).pipe(Effect.catchTag("InboxUnavailable", unavailable))
+      yield* counts.record([[envelope.source, verdictOf(outcome)]])
       if (outcome._tag === "Refused") {
         yield* logRefused(outcome)
         return yield* refusedError(outcome.reason)
@@ -170,8 +189,9 @@ export const make = (options: Options = defaults) =>
     })
 
     const acceptBatch = Effect.fn("Ingest.acceptBatch")(function*(inputs: ReadonlyArray<unknown>, principal: Principal) {
-      yield* checkRole(principal)
+      yield* Effect.tapError(checkRole(principal), () => rejectedInputs(inputs))
       if (inputs.length === 0 || inputs.length > MAX_BATCH) {
+        yield* rejectedInputs(inputs)
         return yield* new ValidationError({
           message: `a batch holds 1 to ${MAX_BATCH} envelopes (got ${inputs.length})`,
           issues: [{ path: "envelopes", message: `must hold 1 to ${MAX_BATCH} envelopes (got ${inputs.length})` }]
@@ -187,6 +207,11 @@ export const make = (options: Options = defaults) =>
         Effect.catchTag("InboxUnavailable", unavailable)
       )
       yield* Effect.forEach(outcomes, (o) => (o._tag === "Refused" ? logRefused(o) : Effect.void), { discard: true })
+      // Counted once the batch has its answer: a batch that fails whole (503) is retried, and counted then.
+      let stored = 0
+      yield* counts.record(checked.map((c, i): readonly [SourceKey, Outcome] =>
+        Either.isLeft(c) ? [readSource(inputs[i]), "rejected"] : [c.right.source, verdictOf(outcomes[stored++]!)]
+      ))
       let next = 0
       const results = checked.map((c, index): BatchItemResult => {
         if (Either.isLeft(c)) return { status: "rejected", index, error: c.left }

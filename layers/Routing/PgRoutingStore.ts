@@ -83,7 +83,7 @@ export const make = Effect.gen(function*() {
       }
         ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret,
           action = NULL, template = NULL, owner_token_id = NULL,
-          created_at = EXCLUDED.created_at, removed_at = NULL
+          created_at = EXCLUDED.created_at, removed_at = NULL, paused_at = NULL
         WHERE delivery_targets.removed_at IS NOT NULL
         RETURNING *`.pipe(guard)
       const row = rows[0]
@@ -109,7 +109,16 @@ export const make = Effect.gen(function*() {
           SELECT count(*)::int AS n FROM gone`,
         rows: sql<TargetRow>`UPDATE delivery_targets SET removed_at = ${at}
           WHERE name = ${name} AND removed_at IS NULL RETURNING *`
-      }).pipe(sql.withTransaction, guard)
+      }).pipe(
+        // Deliveries held by a pause (next_attempt_at 'infinity') are due again, so the worker dead-letters
+        // them as it does every delivery of a removed target; the target row is updated first, as pause does.
+        Effect.tap(({ rows }) =>
+          rows.length === 0 ? Effect.void : sql`UPDATE delivery_outbox SET next_attempt_at = ${at}
+            WHERE target = ${name} AND status = 'pending' AND next_attempt_at = 'infinity'`
+        ),
+        sql.withTransaction,
+        guard
+      )
       const row = rows[0]
       return row === undefined
         ? yield* Effect.fail(targetNotFound(name))
@@ -153,11 +162,46 @@ export const make = Effect.gen(function*() {
     guard
   )
 
-  const todo = (what: string) => Effect.dieMessage(`RoutingStore.${what}: not built yet (issue 12)`)
+  const updateTarget = (name: string, change: { readonly url?: string; readonly secret?: Redacted.Redacted<string> }) =>
+    Effect.gen(function*() {
+      const url = change.url === undefined ? null : yield* invalid(Validate.targetUrl(change.url))
+      const secret = change.secret === undefined ? null : Redacted.value(yield* invalid(Signature.validateSecret(Redacted.value(change.secret))))
+      const rows = yield* sql<TargetRow & { readonly is_action: boolean }>`
+        UPDATE delivery_targets SET url = COALESCE(${url}, url), secret = COALESCE(${secret}, secret)
+        WHERE name = ${name} AND removed_at IS NULL AND action IS NULL
+        RETURNING *`.pipe(guard)
+      const row = rows[0]
+      if (row !== undefined) return toTarget(row)
+      const action = yield* sql<{ readonly name: string }>`
+        SELECT name FROM delivery_targets WHERE name = ${name} AND removed_at IS NULL AND action IS NOT NULL`.pipe(guard)
+      return yield* action.length > 0
+        ? new RoutingInputInvalid({ message: `target "${name}" is an action target: it has no URL or signing secret to change` })
+        : targetNotFound(name)
+    })
+
+  const updateRule = (id: string, change: Partial<NewRule>) =>
+    Effect.gen(function*() {
+      const notFound = new RuleNotFound({ id, message: `no route with id "${id}"` })
+      if (!/^\d{1,18}$/.test(id)) return yield* Effect.fail(notFound)
+      return yield* Effect.gen(function*() {
+        const current = yield* sql<RuleRow>`SELECT * FROM routing_rules WHERE id = ${id} FOR UPDATE`
+        const row = current[0]
+        if (row === undefined) return yield* Effect.fail(notFound)
+        const { created_at: _, id: __, ...fields } = row
+        const rule = yield* invalid(Validate.rule({ ...fields, ...change }))
+        const rows = yield* sql<RuleRow>`
+          UPDATE routing_rules SET priority = ${rule.priority}, channel = ${rule.channel}, provider = ${rule.provider},
+            endpoint_identity = ${rule.endpoint_identity}, sender_identity = ${rule.sender_identity},
+            text_pattern = ${rule.text_pattern}, ignore_case = ${rule.ignore_case}, stop = ${rule.stop}, target = t.name
+          FROM delivery_targets t
+          WHERE routing_rules.id = ${id} AND t.name = ${rule.target} AND t.removed_at IS NULL
+          RETURNING routing_rules.*`
+        return rows[0] === undefined ? yield* Effect.fail(targetNotFound(rule.target)) : toRule(rows[0])
+      }).pipe(sql.withTransaction, guard)
+    })
+
   return RoutingStore.of({
-    addTarget, listTargets, removeTarget, addRule, listRules, removeRule, snapshot,
-    updateTarget: () => todo("updateTarget"),
-    updateRule: () => todo("updateRule")
+    addTarget, listTargets, removeTarget, addRule, listRules, removeRule, snapshot, updateTarget, updateRule
   })
 })
 

@@ -35,6 +35,7 @@ import * as BenchDatabase from "./BenchDatabase.js"
 import * as DeliveryCpu from "./DeliveryCpu.js"
 import * as Receivers from "./DeliveryReceiversProcess.js"
 import * as Report from "./DeliveryReport.js"
+import * as PgSourceCounts from "../../layers/SourceCounts/PgSourceCounts.js"
 
 const settings = Config.all({
   requests: Config.integer("BENCH_REQUESTS").pipe(Config.withDefault(50_000)),
@@ -77,6 +78,7 @@ const appLayer = (db: BenchDatabase.BenchDatabase, s: Settings) =>
   IngestLive.layer({ ...IngestLive.defaults, maxInflight: 1_000_000 }).pipe(
     Layer.provideMerge(DeliveryLive.RouterLive),
     Layer.provideMerge(PgInboxStore.layer),
+    Layer.provideMerge(PgSourceCounts.layer),
     Layer.provideMerge(
       Layer.provideMerge(Migrations.layer, PgDatabase.layer(Redacted.make(db.url), { ...PgDatabase.defaults, poolSize: s.poolSize }))
     )
@@ -182,7 +184,8 @@ const program = Effect.gen(function*() {
   const lastRouted = Layer.succeedContext(kept.context)
   const expected = yield* pendingRows.pipe(Effect.provide(lastRouted))
   const before = yield* receivers.stats
-  const worker = { ...DeliveryConfig.defaults, concurrency: s.workerConcurrency, pollInterval: Duration.millis(50) }
+  // The receivers listen on 127.0.0.1: the address guard must allow private targets, as on the embedded database.
+  const worker = { ...DeliveryConfig.defaults, concurrency: s.workerConcurrency, pollInterval: Duration.millis(50), allowPrivate: true }
   const cpuBefore = yield* DeliveryCpu.snapshot.pipe(Effect.provide(lastRouted))
   const drain = yield* timed(Effect.scoped(Effect.gen(function*() {
     yield* Layer.build(DeliveryWorker.layerWith(worker).pipe(Layer.provide(lastRouted)))

@@ -79,3 +79,9 @@ export const breakerPostponed = Metric.counter("switchboard_delivery_breaker_pos
   description: "Due deliveries rescheduled without an attempt because the target's circuit breaker was open, by target",
   incremental: true
 })
+
+/** Claimed rows of paused targets parked without an attempt (they wait for the resume), by `target`. */
+export const deliveriesParked = Metric.counter("switchboard_delivery_parked_total", {
+  description: "Due deliveries parked without an attempt because their target is paused, by target",
+  incremental: true
+})

@@ -10,12 +10,18 @@
  *   GET /api/connectors/errors?limit=1..500                → ErrorsResponse      (default 50)
  *   GET /api/connectors/{connector_type}/{endpoint_identity}              → ConnectorDetailResponse
  *   GET /api/connectors/{connector_type}/{endpoint_identity}/stats?period → ConnectorStatsResponse (default 24h)
+ *   GET /api/connectors/{connector_type}/{endpoint_identity}/hub-counts?period=24h|7d → HubCountsResponse (default 24h)
+ *
+ * Beside the heartbeat's claims, list and detail items carry `hub`: what the hub itself counted today for
+ * the sources this connector names (provider or channel = connector_type, endpoint = endpoint_identity),
+ * and `claims_exceed_hub`. Hub counts are written every few seconds, so a crash loses at most that much.
  *
  * Percentages are 0–100 with two decimals; `uptime_pct` is null when there were no heartbeats in
  * the window. `meta.generated_at` is the server time the answer was computed at (use it, not the
  * browser clock, to show the age of `last_heartbeat_at`).
  */
 import { Schema } from "effect"
+import { optional } from "./Envelope.js"
 import { HealthState } from "./Heartbeat.js"
 
 const Count = Schema.Number.annotations({ description: "a non-negative whole number" })
@@ -38,6 +44,20 @@ export const TodayStats = Schema.Struct({
 }).annotations({ identifier: "ConnectorToday", description: "since 00:00 UTC today" })
 export type TodayStats = typeof TodayStats.Type
 
+/** What the hub itself answered envelopes of a source (not what a connector claims). */
+export const HubCounts = Schema.Struct({
+  accepted: Count,
+  duplicate: Count,
+  rejected: Count.annotations({ description: "refused by validation, token scope or role, or the database" })
+}).annotations({ identifier: "HubCounts", description: "envelopes the hub counted itself, by its answer" })
+export type HubCounts = typeof HubCounts.Type
+
+export const HubToday = Schema.Struct({
+  ...HubCounts.fields,
+  counting_since: Schema.NullOr(Timestamp).annotations({ description: "when this hub began counting (upgrade time)" })
+}).annotations({ identifier: "ConnectorHubToday", description: "the hub's own counts since 00:00 UTC today" })
+export type HubToday = typeof HubToday.Type
+
 const listFields = {
   connector_type: Schema.String,
   endpoint_identity: Schema.String,
@@ -49,7 +69,13 @@ const listFields = {
   uptime_s: Schema.NullOr(Schema.Number),
   last_heartbeat_at: Schema.NullOr(Timestamp),
   first_seen_at: Timestamp,
-  today: TodayStats
+  today: TodayStats,
+  /** the hub's own counts today (always present in answers; optional only for the read model behind them) */
+  hub: optional(HubToday),
+  claims_exceed_hub: optional(Schema.Boolean.annotations({
+    description: "today's heartbeat messages_ingested exceeds the hub's accepted + duplicate today " +
+      "(false while the hub has not counted the whole day)"
+  }))
 }
 
 export const ConnectorListItem = Schema.Struct(listFields).annotations({ identifier: "ConnectorListItem" })
@@ -144,6 +170,29 @@ export const ErrorEntry = Schema.Struct({
 }).annotations({ identifier: "ConnectorErrorEntry", description: "a heartbeat whose state was not healthy" })
 export type ErrorEntry = typeof ErrorEntry.Type
 
+export const HubCountsPeriod = Schema.Literal("24h", "7d")
+export type HubCountsPeriod = typeof HubCountsPeriod.Type
+
+export const HubCountsPoint = Schema.Struct({
+  bucket: Timestamp.annotations({ description: "start of the UTC hour" }),
+  ...HubCounts.fields
+}).annotations({ identifier: "HubCountsPoint" })
+export type HubCountsPoint = typeof HubCountsPoint.Type
+
+export const HubCountsSeries = Schema.Struct({
+  connector_type: Schema.String,
+  endpoint_identity: Schema.String,
+  period: HubCountsPeriod,
+  counting_since: Schema.NullOr(Timestamp),
+  totals: HubCounts,
+  /** dense: one point per hour of the window, oldest first, zeros where nothing arrived */
+  timeseries: Schema.Array(HubCountsPoint)
+}).annotations({
+  identifier: "ConnectorHubCounts",
+  description: "the hub's own hourly counts for the sources a connector names; answered for any source, registered or not"
+})
+export type HubCountsSeries = typeof HubCountsSeries.Type
+
 /** Window of a period answer: [from, to) in UTC, bucketed by `granularity`. */
 export const WindowMeta = Schema.Struct({
   generated_at: Timestamp,
@@ -186,6 +235,7 @@ export const ConnectorStatsResponse = envelope("ConnectorStatsResponse", Connect
 export const SummaryResponse = envelope("ConnectorsSummaryResponse", Summary, WindowMeta)
 export const FanoutResponse = envelope("ConnectorsFanoutResponse", Schema.Array(FanoutRow), WindowMeta)
 export const ErrorsResponse = envelope("ConnectorErrorsResponse", Schema.Array(ErrorEntry), ErrorsMeta)
+export const HubCountsResponse = envelope("ConnectorHubCountsResponse", HubCountsSeries, WindowMeta)
 
 export type ConnectorListResponse = typeof ConnectorListResponse.Type
 export type ConnectorDetailResponse = typeof ConnectorDetailResponse.Type
@@ -193,3 +243,4 @@ export type ConnectorStatsResponse = typeof ConnectorStatsResponse.Type
 export type SummaryResponse = typeof SummaryResponse.Type
 export type FanoutResponse = typeof FanoutResponse.Type
 export type ErrorsResponse = typeof ErrorsResponse.Type
+export type HubCountsResponse = typeof HubCountsResponse.Type

@@ -3,7 +3,7 @@ import { Clock, Effect, Metric } from "effect"
 import { Channel } from "../domain/Envelope.js"
 import type { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
 import type { IngestService } from "../../services/Ingest.js"
-import { ingestLatency, ingestResults } from "./Metrics.js"
+import { ingestInFlight, ingestLatency, ingestResults } from "./Metrics.js"
 
 const channels: ReadonlySet<string> = new Set(Channel.literals)
 
@@ -24,7 +24,8 @@ const failureOutcome = (tag: string) =>
 const timed = <A, E extends { readonly _tag: string }>(operation: string, effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
-    const exit = yield* Effect.exit(effect)
+    yield* Metric.incrementBy(ingestInFlight, 1)
+    const exit = yield* Effect.exit(effect).pipe(Effect.ensuring(Metric.incrementBy(ingestInFlight, -1)))
     const end = yield* Clock.currentTimeMillis
     yield* Metric.update(Metric.tagged(ingestLatency, "operation", operation), (end - start) / 1000)
     return yield* exit

@@ -13,6 +13,11 @@ export const ingestResults = Metric.counter("switchboard_ingest_results_total", 
 })
 
 /** Time to answer one ingest call (single or batch), in seconds. */
+/** Ingest calls (single or batch) being answered now; shown by GET /api/status. */
+export const ingestInFlight = Metric.gauge("switchboard_ingest_in_flight", {
+  description: "Ingest calls (single or batch) being answered now"
+})
+
 export const ingestLatency = Metric.histogram(
   "switchboard_ingest_latency_seconds",
   MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 15 }),

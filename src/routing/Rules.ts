@@ -133,3 +133,34 @@ export const evaluate = (table: RoutingTable, message: RoutableMessage): Readonl
   if (chosen.length === 0 && table.targets.has(GENERAL_TARGET)) chosen.push(GENERAL_TARGET)
   return chosen
 }
+
+/** One stored rule's part in a decision: matched, did not match, not reached (after a matching `stop`), or skipped. */
+export interface RuleVerdict {
+  readonly id: string
+  readonly target: string
+  readonly result: "matched" | "no_match" | "not_reached" | "skipped"
+}
+
+/**
+ * The decision for a message, rule by rule, over the stored rules as `compile` sees them (the console's
+ * "which targets would this go to"): `targets` is exactly what `evaluate` answers for the same table.
+ */
+export const explain = (
+  specs: ReadonlyArray<RuleSpec>,
+  liveTargets: Iterable<string>,
+  message: RoutableMessage
+): { readonly targets: ReadonlyArray<string>; readonly rules: ReadonlyArray<RuleVerdict> } => {
+  const { skipped, table } = compile(specs, liveTargets)
+  const skippedIds = new Set(skipped.map((s) => s.id))
+  const compiled = new Map(table.rules.map((r) => [r.spec.id, r]))
+  let stopped = false
+  const rules = [...specs].sort(byEvaluationOrder).map((spec): RuleVerdict => {
+    const rule = compiled.get(spec.id)
+    if (skippedIds.has(spec.id) || rule === undefined) return { id: spec.id, target: spec.target, result: "skipped" }
+    if (stopped) return { id: spec.id, target: spec.target, result: "not_reached" }
+    const hit = matches(rule, message)
+    if (hit && spec.stop) stopped = true
+    return { id: spec.id, target: spec.target, result: hit ? "matched" : "no_match" }
+  })
+  return { targets: evaluate(table, message), rules }
+}

@@ -10,6 +10,7 @@ import {
   ConnectorStatsResponse,
   ErrorsResponse,
   FanoutResponse,
+  HubCountsResponse,
   SummaryResponse
 } from "../domain/StatsApi.js"
 
@@ -69,6 +70,18 @@ export class ConnectorsGroup extends HttpApiGroup.make("connectors")
       .setUrlParams(PeriodParams)
       .addSuccess(ConnectorStatsResponse)
       .annotate(OpenApi.Summary, "Hourly (24h, 7d) or daily (30d) statistics of one connector")
+  )
+  .add(
+    HttpApiEndpoint.get("hubCounts", "/api/connectors/:connector_type/:endpoint_identity/hub-counts")
+      .setPath(ConnectorPath)
+      .setUrlParams(Schema.Struct({
+        period: Schema.optional(Schema.String.annotations({ description: "24h (default) or 7d" }))
+      }))
+      .addSuccess(HubCountsResponse)
+      .annotate(
+        OpenApi.Summary,
+        "Hourly counts the hub itself kept (accepted, duplicate, rejected) for the sources a connector type and identity name"
+      )
   )
   .addError(ValidationError)
   .addError(Forbidden)

@@ -49,6 +49,23 @@ export const renderSummary = (target, summary) => {
 
 const field = (label, value, extra = {}) => h("div", { class: "field", ...extra }, h("dt", {}, label), h("dd", {}, value))
 
+/** "hub: 12 accepted, 1 duplicate, 0 rejected" — what the hub itself counted today, beside the heartbeat's claims. */
+export const hubText = (hub) =>
+  hub !== null && typeof hub === "object"
+    ? `hub: ${F.count(hub.accepted)} accepted, ${F.count(hub.duplicate)} duplicate, ${F.count(hub.rejected)} rejected`
+    : "hub: not counted"
+
+/** Said in words, not only in colour: the heartbeat claims more messages today than the hub accepted. */
+const claimsNote = (c) =>
+  c.claims_exceed_hub === true
+    ? h(
+      "p",
+      { class: "card-claims", "data-claims": "exceeds" },
+      h("span", { class: "badge badge-claims" }, "claims exceed hub"),
+      ` heartbeat: ${F.count(c.today?.messages_ingested)} ingested today; hub: ${F.count((c.hub?.accepted ?? 0) + (c.hub?.duplicate ?? 0))} accepted or duplicate`
+    )
+    : null
+
 /** One card per connector from `/api/connectors`. */
 export const renderCards = (target, connectors, nowMs) => {
   if (connectors.length === 0) {
@@ -75,12 +92,18 @@ export const renderCards = (target, connectors, nowMs) => {
         { class: "fields" },
         field("Health", stateBadge(c.state)),
         field("Last heartbeat", heard, { "data-field": "age" }),
-        field("Uptime today", F.percent(today.uptime_pct), { "data-field": "uptime" }),
         field("Messages today", F.count(today.messages_ingested), { "data-field": "messages" }),
         field("Failed today", F.count(today.messages_failed), { "data-field": "failed" }),
+        field("Hub counted today", hubText(c.hub), {
+          class: "field field-wide",
+          "data-field": "hub",
+          title: "envelopes the hub itself answered for this source today (not reported by the connector)"
+        }),
+        field("Uptime today", F.percent(today.uptime_pct), { "data-field": "uptime" }),
         field("Process up", F.duration(c.uptime_s)),
         field("Version", c.version ?? "–")
       ),
+      claimsNote(c),
       c.error_message ? h("p", { class: "card-error", title: "last error reported by the connector" }, c.error_message) : null
     )
   }))
