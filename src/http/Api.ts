@@ -6,6 +6,7 @@ import { Forbidden, Overloaded, PayloadTooLarge, Unavailable, ValidationError } 
 import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
 import { DeliveriesGroup, RequestsGroup, TargetsGroup } from "../console/Api.js"
 import { ConnectorsGroup } from "../stats/Api.js"
+import { HUB_VERSION } from "../domain/Version.js"
 import { HttpAuth } from "./Auth.js"
 
 export const BatchPayload = Schema.Struct({
@@ -61,5 +62,5 @@ export class HubApi extends HttpApi.make("switchboard")
   .add(TargetsGroup)
   .add(DeliveriesGroup)
   .annotate(OpenApi.Title, "Switchboard hub")
-  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.Version, HUB_VERSION)
 {}
