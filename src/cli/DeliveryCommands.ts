@@ -2,15 +2,20 @@
 import { Args, Command, Options } from "@effect/cli"
 import * as Fs from "node:fs"
 import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
+import { sanitize } from "../delivery/RetryPolicy.js"
 import * as Signature from "../delivery/Signature.js"
 import { ActionTargets } from "../../services/ActionTargets.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
-import { RoutingStore } from "../../services/RoutingStore.js"
+import { RoutingStore, type TargetRecord } from "../../services/RoutingStore.js"
+import { TargetTester } from "../../services/TargetTester.js"
 import * as DurationSpec from "./DurationSpec.js"
 import * as Output from "./Output.js"
 
 /** The arguments of a command do not fit together; the message says how to call it. */
 class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+/** `targets test` reached no receiver or got an answer other than 2xx (the details were printed). */
+class TargetTestFailed extends Data.TaggedError("TargetTestFailed")<{ readonly message: string }> {}
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
 const APPLIES = "running hubs apply this within SWITCHBOARD_ROUTING_REFRESH (default 2 s)"
@@ -124,9 +129,10 @@ const targetsList = Command.make(
           url: t.url,
           secret: t.secret_fingerprint,
           created: t.created_at,
+          paused: t.paused_at ?? "",
           removed: t.removed_at ?? ""
         })),
-        ["name", "url", "secret", "created", "removed"]
+        ["name", "url", "secret", "created", "paused", "removed"]
       )
     })
 ).pipe(Command.withDescription("list targets (never their secrets)"))
@@ -271,9 +277,72 @@ const deadLettersReplay = Command.make(
     })
 ).pipe(Command.withDescription("deliver dead letters again with the same webhook-id (once per letter)"))
 
+/** A target as the API shows it (TargetView of src/domain/Console.ts). */
+const targetView = (t: TargetRecord) => ({
+  name: t.name,
+  kind: t.url.startsWith("action:") ? "action" : "webhook",
+  url: t.url,
+  secret_fingerprint: t.secret_fingerprint,
+  created_at: t.created_at,
+  paused_at: t.paused_at,
+  removed_at: t.removed_at
+})
+
+/** The live target `name` after a change, for `--json` (the store answers only counts). */
+const liveTarget = (name: string) =>
+  Effect.flatMap(RoutingStore, (store) => store.listTargets(false)).pipe(
+    Effect.map((targets) => targets.find((t) => t.name === name)),
+    Effect.flatMap((t) => (t === undefined ? Effect.dieMessage(`target ${name} vanished while it was changed`) : Effect.succeed(targetView(t))))
+  )
+
+const targetName = Args.text({ name: "NAME" }).pipe(Args.withDescription("target name (see targets list)"))
+
+const targetsPause = Command.make("pause", { name: targetName, json }, (o) =>
+  Effect.gen(function*() {
+    const { held, paused_at } = yield* (yield* DeliveryStore).pauseTarget(o.name)
+    if (o.json) return yield* Output.json({ data: { target: yield* liveTarget(o.name), deliveries: held }, meta: {} })
+    yield* Console.log(
+      `paused target ${o.name} (since ${paused_at.toISOString()}): ${held} pending deliver${held === 1 ? "y waits" : "ies wait"}, ` +
+        `and new ones wait too; nothing is lost. Resume with: switchboard targets resume ${o.name}`
+    )
+  })).pipe(Command.withDescription("pause a target: its deliveries wait (none is attempted, none is lost) until it is resumed"))
+
+const targetsResume = Command.make("resume", { name: targetName, json }, (o) =>
+  Effect.gen(function*() {
+    const { released } = yield* (yield* DeliveryStore).resumeTarget(o.name)
+    if (o.json) return yield* Output.json({ data: { target: yield* liveTarget(o.name), deliveries: released }, meta: {} })
+    yield* Console.log(`resumed target ${o.name}: ${released} held deliver${released === 1 ? "y is" : "ies are"} due now`)
+  })).pipe(Command.withDescription("resume a paused target: the deliveries it held are due at once (resuming a running target does nothing)"))
+
+const targetsTest = Command.make("test", { name: targetName, json }, (o) =>
+  Effect.gen(function*() {
+    const result = yield* (yield* TargetTester).test(o.name)
+    if (o.json) yield* Output.json({ data: result, meta: {} })
+    else {
+      const answer = result.status === null ? "no answer" : `HTTP ${result.status}`
+      yield* Console.log(
+        [
+          `test event to ${result.target} (${result.url}), webhook-id ${result.webhook_id}`,
+          `  ${answer} in ${result.latency_ms} ms${result.ok ? " (ok)" : ""}`,
+          ...(result.error === null ? [] : [`  error: ${sanitize(result.error, 300)}`]),
+          `  answer: ${result.response_excerpt === "" ? "(empty)" : sanitize(result.response_excerpt, 1000)}`
+        ].join("\n")
+      )
+    }
+    if (!result.ok) {
+      return yield* new TargetTestFailed({
+        message: `${o.name} ${result.status === null ? "did not answer" : `answered HTTP ${result.status}`}; ` +
+          "a receiver must answer 2xx to a signed POST (check its URL, that it is up, and that it verifies with this target's secret)"
+      })
+    }
+  })).pipe(Command.withDescription(
+    "send a signed switchboard.test event to a webhook target now and print its answer (status, latency, excerpt); " +
+      "nothing is stored; exits 1 unless the receiver answered 2xx"
+  ))
+
 export const targetsCommand = Command.make("targets").pipe(
   Command.withDescription("manage delivery targets (signed HTTP webhooks)"),
-  Command.withSubcommands([targetsAdd, targetsList, targetsRemove])
+  Command.withSubcommands([targetsAdd, targetsList, targetsRemove, targetsPause, targetsResume, targetsTest])
 )
 
 export const routesCommand = Command.make("routes").pipe(

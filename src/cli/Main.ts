@@ -12,6 +12,9 @@ import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
 import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCommands.js"
 import { actionsCommand } from "./ActionsCommand.js"
 import { connectorsCommand } from "./ConnectorsCommand.js"
+import { requestsCommand } from "./RequestsCommand.js"
+import * as PgRequestLog from "../../layers/RequestLog/PgRequestLog.js"
+import * as HttpTargetTester from "../../layers/TargetTester/HttpTargetTester.js"
 
 const serve = Command.make("serve", {}, () =>
   Effect.gen(function*() {
@@ -44,7 +47,12 @@ const admin = Command.make("switchboard").pipe(
     gmailCommand.pipe(Command.provide(GmailCliLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     tokenCommand.pipe(Command.provide(Live.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     RollupCommand.rollupCommand.pipe(Command.provide(RollupCommand.layer.pipe(Layer.provide(Live.DatabaseLive)))),
-    targetsCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    targetsCommand.pipe(Command.provide(
+      Layer.merge(DeliveryLive.StoresLive, HttpTargetTester.layer).pipe(Layer.provideMerge(Live.DatabaseLive))
+    )),
+    requestsCommand.pipe(Command.provide(
+      Layer.merge(PgRequestLog.layer, DeliveryLive.StoresLive).pipe(Layer.provideMerge(Live.DatabaseLive))
+    )),
     routesCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     actionsCommand,

@@ -6,6 +6,7 @@ import { Console, Effect, Layer, Ref } from "effect"
 import * as Child from "node:child_process"
 import * as Path from "node:path"
 import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
+import * as HttpTargetTester from "../../layers/TargetTester/HttpTargetTester.js"
 import { deadLettersCommand, routesCommand, targetsCommand } from "../../src/cli/DeliveryCommands.js"
 import * as WebhookId from "../../src/delivery/WebhookId.js"
 import * as TestDatabase from "../support/TestDatabase.js"
@@ -32,7 +33,9 @@ const messageOf = (error: unknown) =>
     ? `${String(error._tag)}: ${String(error.message)}`
     : String(error)
 
-const TestLayer = Layer.mergeAll(DeliveryLive.StoresLive, NodeContext.layer).pipe(Layer.provideMerge(TestDatabase.layer))
+const TestLayer = Layer.mergeAll(DeliveryLive.StoresLive, HttpTargetTester.layer, NodeContext.layer).pipe(
+  Layer.provideMerge(TestDatabase.layer)
+)
 
 layer(TestLayer, { excludeTestServices: true, timeout: 120_000 })("targets / routes / deadletters commands", (it) => {
   it.effect("add, list and remove targets and routes; bad input fails with a message naming it", () =>
