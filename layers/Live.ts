@@ -71,6 +71,7 @@ const banner = (config: HubConfigShape) =>
     yield* Console.log(`Switchboard hub listening on ${address}`)
     yield* Console.log(`  database: ${location.kind} (${location.where})`)
     yield* Console.log(`  docs:     ${address}/docs   health: ${address}/health   ready: ${address}/ready`)
+    yield* Console.log(`  console:  ${address}/ (requests, targets, deliveries; open ${address}/#token=<token>)`)
     yield* Console.log(`  dashboard: ${address}/connectors (paste the dev token, or open ${address}/connectors#token=<token>)`)
     // The dev token (admin, never expires) is for the embedded database; on a real server only on request,
     // and then never written over the embedded database's dev-token file.

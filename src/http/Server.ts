@@ -6,6 +6,7 @@ import { createServer } from "node:http"
 import * as ActionRoutes from "../actions/HttpRoutes.js"
 import * as ActionRpcRoute from "../actions/RpcRoute.js"
 import { ConsoleHandlersLive } from "../console/Handlers.js"
+import * as ConsoleRoutes from "../console/Routes.js"
 import * as DashboardRoutes from "../dashboard/Routes.js"
 import { RETRY_AFTER_OVERLOADED_S, RETRY_AFTER_UNAVAILABLE_S } from "../domain/Errors.js"
 import * as MetricsRoute from "../metrics/Route.js"
@@ -59,7 +60,7 @@ export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/ope
 
 export const DocsRoutes = HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" })
 
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, PushRoutes.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer, SdkRoutes.layer)
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, PushRoutes.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer, SdkRoutes.layer, ConsoleRoutes.layer)
 
 /**
  * Builds every route first and only then opens the port, so no request can reach a server whose
