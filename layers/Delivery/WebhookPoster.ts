@@ -19,7 +19,7 @@ const USER_AGENT = "switchboard-delivery/0.1"
 const transient = (error: string): Verdict => ({ _tag: "Transient", status: null, error, retryAfterMs: null })
 
 /** The innermost message of a transport failure (e.g. "connect ECONNREFUSED 127.0.0.1:9"). */
-const describeCause = (cause: unknown): string => {
+export const describeCause = (cause: unknown): string => {
   let current = cause
   for (let depth = 0; depth < 4 && current instanceof Error && current.cause !== undefined; depth++) {
     current = current.cause
@@ -37,7 +37,7 @@ export interface PosterOptions {
 /** Most of a reply body read (for the excerpt kept in last_error): a target cannot make the hub buffer more. */
 const MAX_REPLY_BYTES = 4096
 
-const readExcerpt = (stream: Stream.Stream<Uint8Array, unknown>) =>
+export const readExcerpt = (stream: Stream.Stream<Uint8Array, unknown>) =>
   Stream.runFoldWhile(stream, Buffer.alloc(0), (acc) => acc.length < MAX_REPLY_BYTES, (acc, chunk) =>
     Buffer.concat([acc, chunk]).subarray(0, MAX_REPLY_BYTES)).pipe(
       Effect.map((bytes) => bytes.toString("utf8")),

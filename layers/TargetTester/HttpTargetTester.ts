@@ -7,7 +7,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { Clock, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Redacted } from "effect"
 import ipaddr from "ipaddr.js"
 import * as Addresses from "../../src/delivery/Addresses.js"
 import * as DeliveryConfig from "../../src/delivery/DeliveryConfig.js"
@@ -19,26 +19,11 @@ import { HubConfigFromEnv } from "../../services/HubConfig.js"
 import { RoutingStoreUnavailable, TargetNotFound } from "../../services/RoutingStore.js"
 import { TargetTester } from "../../services/TargetTester.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
+import * as WebhookPoster from "../Delivery/WebhookPoster.js"
 
 export const TEST_EVENT_TYPE = "switchboard.test"
 const USER_AGENT = "switchboard-delivery/0.1"
 const EXCERPT_CHARS = 1000
-const MAX_REPLY_BYTES = 4096
-
-const readExcerpt = (stream: Stream.Stream<Uint8Array, unknown>) =>
-  Stream.runFoldWhile(stream, Buffer.alloc(0), (acc) => acc.length < MAX_REPLY_BYTES, (acc, chunk) =>
-    Buffer.concat([acc, chunk]).subarray(0, MAX_REPLY_BYTES)).pipe(
-      Effect.map((bytes) => bytes.toString("utf8").slice(0, EXCERPT_CHARS)),
-      Effect.orElseSucceed(() => "")
-    )
-
-/** The innermost message of a transport failure (no URL query or secret in it: Node names the address). */
-const describeCause = (cause: unknown): string => {
-  let current = cause
-  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++) current = current.cause
-  return current instanceof Error ? current.message.slice(0, 200) : "unknown cause"
-}
-
 interface TargetRow {
   readonly url: string | null
   readonly secret: string | null
@@ -106,7 +91,7 @@ export const make = (options: {
           HttpClientRequest.bodyText(body, "application/json")
         )
         const answer = yield* client.execute(request).pipe(
-          Effect.flatMap((response) => Effect.map(readExcerpt(response.stream), (text) => ({ status: response.status, text }))),
+          Effect.flatMap((response) => Effect.map(WebhookPoster.readExcerpt(response.stream), (text) => ({ status: response.status, text: text.slice(0, EXCERPT_CHARS) }))),
           Effect.scoped,
           Effect.either,
           Effect.timeoutOption(options.requestTimeout)
@@ -120,7 +105,7 @@ export const make = (options: {
           })
         }
         if (answer.value._tag === "Left") {
-          return yield* result({ status: null, ok: false, response_excerpt: "", error: `network error: ${describeCause(answer.value.left.cause)}` })
+          return yield* result({ status: null, ok: false, response_excerpt: "", error: `network error: ${WebhookPoster.describeCause(answer.value.left.cause)}` })
         }
         const { status, text } = answer.value.right
         const ok = status >= 200 && status < 300

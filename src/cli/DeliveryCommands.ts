@@ -6,9 +6,10 @@ import { sanitize } from "../delivery/RetryPolicy.js"
 import * as Signature from "../delivery/Signature.js"
 import { ActionTargets } from "../../services/ActionTargets.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
-import { RoutingStore, type TargetRecord } from "../../services/RoutingStore.js"
+import { RoutingStore } from "../../services/RoutingStore.js"
 import { TargetTester } from "../../services/TargetTester.js"
 import * as DurationSpec from "./DurationSpec.js"
+import { targetView } from "../console/Views.js"
 import * as Output from "./Output.js"
 
 /** The arguments of a command do not fit together; the message says how to call it. */
@@ -277,16 +278,6 @@ const deadLettersReplay = Command.make(
     })
 ).pipe(Command.withDescription("deliver dead letters again with the same webhook-id (once per letter)"))
 
-/** A target as the API shows it (TargetView of src/domain/Console.ts). */
-const targetView = (t: TargetRecord) => ({
-  name: t.name,
-  kind: t.url.startsWith("action:") ? "action" : "webhook",
-  url: t.url,
-  secret_fingerprint: t.secret_fingerprint,
-  created_at: t.created_at,
-  paused_at: t.paused_at,
-  removed_at: t.removed_at
-})
 
 /** The live target `name` after a change, for `--json` (the store answers only counts). */
 const liveTarget = (name: string) =>

@@ -21,8 +21,7 @@ import {
   RoutePatchPayload,
   type RouteView,
   TargetCreatePayload,
-  TargetPatchPayload,
-  type TargetView
+  TargetPatchPayload
 } from "../domain/Console.js"
 import { Conflict, Forbidden, NotFound, Unavailable, ValidationError } from "../domain/Errors.js"
 import * as Permissions from "../domain/Permissions.js"
@@ -38,9 +37,10 @@ import { ActionTargets } from "../../services/ActionTargets.js"
 import { DatabaseLocation } from "../../services/Database.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
 import { RequestLog } from "../../services/RequestLog.js"
-import { type RuleRecord, RoutingStore, type TargetRecord } from "../../services/RoutingStore.js"
+import { type RuleRecord, RoutingStore } from "../../services/RoutingStore.js"
 import { TargetTester } from "../../services/TargetTester.js"
 import * as Query from "./Query.js"
+import { targetView } from "./Views.js"
 
 /** Console bodies are small (a target, a rule, a filter): 64 KiB is generous. */
 export const MAX_CONSOLE_BODY_BYTES = 64 * 1024
@@ -145,15 +145,6 @@ const replayTargets = (targets: ReadonlyArray<string> | undefined) =>
 
 const requestNotFound = (what: string) => new NotFound({ message: `no accepted request ${what}` })
 
-const targetView = (t: TargetRecord): TargetView => ({
-  name: t.name,
-  kind: t.url.startsWith("action:") ? "action" : "webhook",
-  url: t.url,
-  secret_fingerprint: t.secret_fingerprint,
-  created_at: t.created_at,
-  paused_at: t.paused_at,
-  removed_at: t.removed_at
-})
 
 const routeView = (r: RuleRecord): RouteView => r
 
