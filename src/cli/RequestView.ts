@@ -4,10 +4,9 @@
  * text keeps its lines but loses control characters, the payload is JSON with invisible characters
  * escaped, and text and payload are cut at a bound that the output names.
  */
-import { Console, Effect } from "effect"
-import { MAX_PAGE_LIMIT, type DeliveryDetail, type RequestDetail } from "../domain/Console.js"
+import { Console } from "effect"
+import type { DeliveryDetail, RequestDetail } from "../domain/Console.js"
 import { sanitize } from "../delivery/RetryPolicy.js"
-import type { RequestCursor, RequestFilter, RequestLogService, RequestLogUnavailable } from "../../services/RequestLog.js"
 
 /** Characters of normalized_text shown (--json prints all of it). */
 export const TEXT_SHOWN = 4000
@@ -98,26 +97,4 @@ export const lines = (d: RequestDetail): ReadonlyArray<string> => {
 
 export const print = (d: RequestDetail) => Console.log(lines(d).join("\n"))
 
-/**
- * The ids of up to `limit` requests matching `filter` after `after`, newest first, read a page of at most
- * MAX_PAGE_LIMIT at a time, and the cursor after the last one when more may follow.
- */
-export const collect = (
-  log: RequestLogService,
-  filter: RequestFilter,
-  after: RequestCursor | undefined,
-  limit: number
-) => {
-  const go = (
-    position: RequestCursor | undefined,
-    ids: ReadonlyArray<string>
-  ): Effect.Effect<{ readonly ids: ReadonlyArray<string>; readonly next: RequestCursor | undefined }, RequestLogUnavailable> =>
-    Effect.flatMap(
-      log.list({ filter, after: position, limit: Math.min(limit - ids.length, MAX_PAGE_LIMIT) }),
-      (page) => {
-        const all = [...ids, ...page.items.map((r) => r.request_id)]
-        return page.next === undefined || all.length >= limit ? Effect.succeed({ ids: all, next: page.next }) : go(page.next, all)
-      }
-    )
-  return go(after, [])
-}
+export { collect } from "../console/Collect.js"

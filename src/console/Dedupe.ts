@@ -89,10 +89,9 @@ export const derive = (key: string, parts: KeyParts): DedupeDerivation => {
         }
         : hash(key, rest, parts)
     default:
-      // The contract has no "unrecognized" rule yet: report the plainest one and say in words what is true.
       return {
         key,
-        rule: "content_hash",
+        rule: "unrecognized",
         explanation: `Not a key the hub's ingest makes (no idem:, event: or hash: prefix): the row was written ` +
           `by other means; requests are still deduplicated by this exact key.`
       }

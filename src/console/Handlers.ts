@@ -38,7 +38,9 @@ import { DatabaseLocation } from "../../services/Database.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
 import { RequestLog } from "../../services/RequestLog.js"
 import { type RuleRecord, RoutingStore } from "../../services/RoutingStore.js"
+import { Router } from "../../services/Router.js"
 import { TargetTester } from "../../services/TargetTester.js"
+import { collect } from "./Collect.js"
 import * as Query from "./Query.js"
 import { targetView } from "./Views.js"
 
@@ -241,8 +243,9 @@ export const RequestsHandlersLive = HttpApiBuilder.group(HubApi, "requests", (ha
             })
           }
           const after = yield* fromEither(Query.parseRequestCursor(payload.cursor))
-          const page = yield* log.list({ filter, after, limit })
-          const ids = page.items.map((r) => r.request_id)
+          // Pages are at most MAX_PAGE_LIMIT rows; a call replays up to `limit`, read page by page.
+          const page = yield* collect(log, filter, after, limit)
+          const ids = page.ids
           const totals = ids.length === 0 ? { replayed: 0, already_pending: 0 } : yield* deliveries.replayRequests(ids, targets)
           yield* Effect.logInfo("console: bulk replay").pipe(
             Effect.annotateLogs({ token_id: principal.token_id, requests: ids.length, deliveries: totals.replayed })
@@ -290,6 +293,14 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
     const deliveries = yield* DeliveryStore
     const actionTargets = yield* ActionTargets
     const tester = yield* TargetTester
+    const router = yield* Router
+    /** This hub routes by the change at once (others within SWITCHBOARD_ROUTING_REFRESH); the change is stored either way. */
+    const applied = router.refresh.pipe(
+      Effect.catchAll((e) =>
+        Effect.logWarning("console: router not refreshed; it picks the change up at its next refresh").pipe(
+          Effect.annotateLogs({ reason: e.message })
+        ))
+    )
 
     const liveTarget = (name: string) =>
       Effect.flatMap(routing.listTargets(false), (targets) =>
@@ -327,7 +338,8 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
               })
             }
             const record = yield* actionTargets.add({ name: p.name, action: p.action, template: p.template, owner: p.owner })
-            yield* Effect.logInfo("console: target added").pipe(Effect.annotateLogs({ target: record.name, token_id: principal.token_id }))
+            yield* applied
+          yield* Effect.logInfo("console: target added").pipe(Effect.annotateLogs({ target: record.name, token_id: principal.token_id }))
             return json({ data: { target: targetView(record) }, meta: empty }, 201)
           }
           if (p.url === undefined) {
@@ -344,6 +356,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           }
           const secret = p.secret === undefined ? Signature.generateSecret() : Redacted.make(p.secret)
           const record = yield* routing.addTarget({ name: p.name, url: p.url, secret })
+          yield* applied
           yield* Effect.logInfo("console: target added").pipe(Effect.annotateLogs({ target: record.name, token_id: principal.token_id }))
           return json({
             data: { target: targetView(record), ...(p.secret === undefined ? { secret: Redacted.value(secret) } : {}) },
@@ -382,6 +395,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           const principal = yield* allowed("targets.write")
           const name = yield* segment("target", path.name)
           const { rulesRemoved, target } = yield* routing.removeTarget(name)
+          yield* applied
           yield* Effect.logInfo("console: target removed").pipe(Effect.annotateLogs({ target: name, token_id: principal.token_id }))
           return json({ data: { target: targetView(target), routes_removed: rulesRemoved }, meta: empty })
         }).pipe(storeErrors))
@@ -430,6 +444,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
             stop: p.stop ?? false,
             target: p.target
           })
+          yield* applied
           yield* Effect.logInfo("console: route added").pipe(Effect.annotateLogs({ route: rule.id, token_id: principal.token_id }))
           return json({ data: routeView(rule), meta: empty }, 201)
         }).pipe(storeErrors))
@@ -439,6 +454,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           const id = yield* segment("route", path.id)
           const p = yield* Effect.flatMap(body(request, RoutePatchPayload, "route change"), boundedRule)
           const rule = yield* routing.updateRule(id, ruleFields(p))
+          yield* applied
           yield* Effect.logInfo("console: route changed").pipe(Effect.annotateLogs({ route: rule.id, token_id: principal.token_id }))
           return json({ data: routeView(rule), meta: empty })
         }).pipe(storeErrors))
@@ -447,6 +463,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           const principal = yield* allowed("targets.write")
           const id = yield* segment("route", path.id)
           const rule = yield* routing.removeRule(id)
+          yield* applied
           yield* Effect.logInfo("console: route removed").pipe(Effect.annotateLogs({ route: rule.id, token_id: principal.token_id }))
           return json({ data: routeView(rule), meta: empty })
         }).pipe(storeErrors))

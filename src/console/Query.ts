@@ -94,6 +94,9 @@ export const parseFilter = (params: RequestFilterParams, nowMs: number, prefix =
         path: `${prefix}q`,
         message: `must be ${MIN_QUERY_CHARS} to ${MAX_QUERY_CHARS} characters (got ${chars}): shorter searches cannot use the text index`
       })
+    } else if (!/[\p{L}\p{N}]{3}/u.test(q)) {
+      // The trigram index extracts trigrams only from runs of letters and digits; without one the search walks every row.
+      issues.push({ path: `${prefix}q`, message: "needs 3 letters or digits in a row to use the text index" })
     } else filter.q = q
   }
   return issues.length === 0 ? Either.right(filter) : Either.left(failed(issues))

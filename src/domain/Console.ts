@@ -127,7 +127,8 @@ export type DeliveryDetail = typeof DeliveryDetail.Type
 /** Which DESIGN.md §5.2 rule made the dedupe key, in words. */
 export const DedupeDerivation = Schema.Struct({
   key: Schema.String,
-  rule: Schema.Literal("idempotency_key", "external_event_id", "content_hash"),
+  /** `unrecognized`: a key ingest does not make (a row written by other means, e.g. generated test data). */
+  rule: Schema.Literal("idempotency_key", "external_event_id", "content_hash", "unrecognized"),
   explanation: Schema.String
 }).annotations({ identifier: "DedupeDerivation" })
 export type DedupeDerivation = typeof DedupeDerivation.Type

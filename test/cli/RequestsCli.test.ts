@@ -238,15 +238,14 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("requests and target
 
   it.effect("a bulk replay past one page (200 requests) replays exactly --limit, then goes on from the printed cursor", () =>
     Effect.gen(function*() {
-      const ids = yield* Effect.forEach(Array.from({ length: 205 }, (_, i) => i), (i) =>
-        S.ingest(S.envelope(`cap-${i}`, { endpoint: "cap-ep" })), { concurrency: 8 })
+      yield* Effect.forEach(Array.from({ length: 205 }, (_, i) => i), (i) =>
+        S.ingest(S.envelope(`cap-${i}`, { endpoint: "cap-ep" })), { concurrency: 8, discard: true })
       const first = ok(yield* cli("requests", "replay", "--endpoint", "cap-ep", "--limit", "203"))
       // Nothing routes cap-ep, so the requests have no delivery to make pending.
       assert.include(first, "replayed 203 request(s): 0 deliveries pending again")
       const rest = ok(yield* cli(...Option.getOrThrow(printedCommand(first, "more may match; continue with: "))))
       assert.include(rest, "replayed 2 request(s)")
       assert.isTrue(Option.isNone(printedCommand(rest, "more may match")))
-      assert.strictEqual(new Set(ids).size, 205)
     }))
 
   it.scoped("pause holds a target's deliveries, resume releases them; list and show say so", () =>

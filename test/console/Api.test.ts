@@ -243,6 +243,7 @@ layer(Hub, { excludeTestServices: true, timeout: 180_000 })("the console API", (
         ["GET", "/api/requests?channel=%00", undefined, "channel"],
         ["GET", `/api/requests?sender=${"s".repeat(2000)}`, undefined, "sender"],
         ["GET", "/api/requests?q=ab", undefined, "q"],
+        ["GET", "/api/requests?q=%40%40%40%40", undefined, "letters or digits"],
         ["GET", `/api/requests?q=${"x".repeat(300)}`, undefined, "q"],
         ["GET", "/api/requests?since=2026-02-30T00:00:00Z", undefined, "since"],
         ["GET", "/api/requests?since=99999999999999d", undefined, "since"],

@@ -157,6 +157,34 @@ layer(TestLayer, { excludeTestServices: true, timeout: 120_000 })("PgRequestLog"
       assert.deepStrictEqual(yield* idsOf({ sender: "s2", channel, lifecycle: "routed", provider: "p1", endpoint: "e2" }), ids(b))
     }))
 
+  it.effect("a channel and endpoint without a provider page over each of the channel's providers, merged in order", () =>
+    Effect.gen(function*() {
+      const endpoint = namespace("box")
+      const rows = Array.from({ length: 23 }, (_, i) => ({
+        request_id: uuid(),
+        received_at: new Date(BASE + (i % 5) * 1000),
+        channel: "email",
+        provider: i % 3 === 0 ? "imap" : "gmail",
+        endpoint,
+        text: i % 2 === 0 ? "even invoice" : "odd note"
+      }))
+      const elsewhere = { request_id: uuid(), received_at: new Date(BASE), channel: "telegram", provider: "telegram", endpoint }
+      yield* insert([...rows, elsewhere])
+      const expected = [...rows].sort(newestFirst).map((r) => r.request_id)
+      for (const limit of [1, 3, 8, 50]) {
+        assert.deepStrictEqual(yield* allPages({ channel: "email", endpoint }, limit), expected, `limit ${limit}`)
+      }
+      const invoices = [...rows].filter((r) => r.text === "even invoice").sort(newestFirst).map((r) => r.request_id)
+      assert.deepStrictEqual(yield* allPages({ channel: "email", endpoint, q: "INVOICE" }, 4), invoices)
+      assert.deepStrictEqual(yield* idsOf({ channel: "telegram", endpoint }), [elsewhere.request_id])
+      assert.deepStrictEqual(yield* idsOf({ channel: "email", provider: "imap", endpoint }),
+        [...rows].filter((r) => r.provider === "imap").sort(newestFirst).map((r) => r.request_id))
+      assert.deepStrictEqual(
+        yield* Effect.flatMap(RequestLog, (log) => log.count({ channel: "email", endpoint }, 100)),
+        { count: rows.length, exact: true }
+      )
+    }))
+
   it.effect("q is a case-insensitive substring in which %, _, \\ and quotes are literal", () =>
     Effect.gen(function*() {
       const channel = namespace("q")
