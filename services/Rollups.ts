@@ -22,8 +22,10 @@ export interface PruneReport {
   readonly hourly_rows: number
   readonly daily_rows: number
   readonly fanout_rows: number
+  /** delivery attempt history rows (delivery_attempts) */
+  readonly attempt_rows: number
   /** everything before these instants was removed */
-  readonly cutoffs: { readonly heartbeats: string; readonly hourly: string; readonly daily: string }
+  readonly cutoffs: { readonly heartbeats: string; readonly hourly: string; readonly daily: string; readonly attempts: string }
 }
 
 /** The database could not be reached or did not answer in time. */

@@ -12,6 +12,8 @@ export interface StatsConfigShape {
   readonly hourlyRetentionDays: number
   /** Days of daily statistics and fanout kept (SWITCHBOARD_DAILY_RETENTION_DAYS, 365). */
   readonly dailyRetentionDays: number
+  /** Days of delivery attempt history kept (SWITCHBOARD_ATTEMPT_RETENTION_DAYS, 30; issue 12). */
+  readonly attemptRetentionDays: number
   /** Day partitions of the heartbeat log created ahead of today (SWITCHBOARD_PARTITIONS_AHEAD_DAYS, 3). */
   readonly partitionsAheadDays: number
   /** How far back catch-up looks for buckets never rolled up (SWITCHBOARD_ROLLUP_CATCHUP_DAYS, 7). */
@@ -28,6 +30,7 @@ export const defaults: StatsConfigShape = {
   heartbeatRetentionDays: 7,
   hourlyRetentionDays: 30,
   dailyRetentionDays: 365,
+  attemptRetentionDays: 30,
   partitionsAheadDays: 3,
   catchUpDays: 7,
   fanoutLookbackDays: 7,
@@ -46,6 +49,7 @@ export const StatsConfigFromEnv: Config.Config<StatsConfigShape> = Config.all({
   heartbeatRetentionDays: positive("SWITCHBOARD_HEARTBEAT_RETENTION_DAYS", defaults.heartbeatRetentionDays),
   hourlyRetentionDays: positive("SWITCHBOARD_HOURLY_RETENTION_DAYS", defaults.hourlyRetentionDays),
   dailyRetentionDays: positive("SWITCHBOARD_DAILY_RETENTION_DAYS", defaults.dailyRetentionDays),
+  attemptRetentionDays: positive("SWITCHBOARD_ATTEMPT_RETENTION_DAYS", defaults.attemptRetentionDays),
   partitionsAheadDays: positive("SWITCHBOARD_PARTITIONS_AHEAD_DAYS", defaults.partitionsAheadDays),
   catchUpDays: positive("SWITCHBOARD_ROLLUP_CATCHUP_DAYS", defaults.catchUpDays),
   fanoutLookbackDays: positive("SWITCHBOARD_FANOUT_LOOKBACK_DAYS", defaults.fanoutLookbackDays),

@@ -116,6 +116,7 @@ export const make = Effect.gen(function*() {
     const heartbeatCutoff = now - config.heartbeatRetentionDays * DAY_MS
     const hourlyCutoff = new Date(truncHour(now - config.hourlyRetentionDays * DAY_MS))
     const dailyCutoff = new Date(truncDay(now - config.dailyRetentionDays * DAY_MS))
+    const attemptCutoff = new Date(truncHour(now - config.attemptRetentionDays * DAY_MS))
     const partitions = yield* run(Partitions.list)
     // A day partition goes only when all of it is past retention.
     const expired = partitions.filter((p) => p.day + DAY_MS <= heartbeatCutoff)
@@ -128,6 +129,9 @@ export const make = Effect.gen(function*() {
       DELETE FROM connector_stats_daily WHERE day < ${dailyCutoff} RETURNING 1) SELECT count(*) AS n FROM d`)
     const fanout = deleted(yield* sql<{ readonly n: string }>`WITH d AS (
       DELETE FROM connector_fanout_daily WHERE day < ${dailyCutoff} RETURNING 1) SELECT count(*) AS n FROM d`)
+    // The attempt history of the console (issue 12); the outbox keeps each delivery's last outcome.
+    const attempts = deleted(yield* sql<{ readonly n: string }>`WITH d AS (
+      DELETE FROM delivery_attempts WHERE attempted_at < ${attemptCutoff} RETURNING 1) SELECT count(*) AS n FROM d`)
     yield* sql`DELETE FROM stats_rollup_runs WHERE bucket < ${dailyCutoff}`
     const report: PruneReport = {
       dropped_partitions: dropped,
@@ -135,14 +139,20 @@ export const make = Effect.gen(function*() {
       hourly_rows: hourly,
       daily_rows: daily,
       fanout_rows: fanout,
-      cutoffs: { heartbeats: iso(heartbeatCutoff), hourly: iso(hourlyCutoff.getTime()), daily: iso(dailyCutoff.getTime()) }
+      attempt_rows: attempts,
+      cutoffs: {
+        heartbeats: iso(heartbeatCutoff),
+        hourly: iso(hourlyCutoff.getTime()),
+        daily: iso(dailyCutoff.getTime()),
+        attempts: iso(attemptCutoff.getTime())
+      }
     }
     const heartbeatRows = dropped.reduce((n, d) => n + d.rows, 0)
     yield* Effect.forEach(
       [["connector_heartbeat_log", heartbeatRows], ["connector_stats_hourly", hourly], ["connector_stats_daily", daily], [
         "connector_fanout_daily",
         fanout
-      ]] as const,
+      ], ["delivery_attempts", attempts]] as const,
       ([table, n]) => Metric.incrementBy(Metric.tagged(prunedRows, "table", table), n),
       { discard: true }
     )
@@ -152,6 +162,7 @@ export const make = Effect.gen(function*() {
       hourly_rows: hourly,
       daily_rows: daily,
       fanout_rows: fanout,
+      attempt_rows: attempts,
       created_partitions: report.created_partitions.join(", ") || "none",
       heartbeat_cutoff: report.cutoffs.heartbeats,
       hourly_cutoff: report.cutoffs.hourly,

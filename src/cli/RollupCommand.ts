@@ -62,10 +62,11 @@ const prune = Command.make("prune", { json }, (o) =>
         `heartbeat partitions created: ${report.created_partitions.join(", ") || "none"}`,
         `hourly rows deleted (before ${report.cutoffs.hourly}): ${report.hourly_rows}`,
         `daily rows deleted (before ${report.cutoffs.daily}): ${report.daily_rows}`,
-        `fanout rows deleted (before ${report.cutoffs.daily}): ${report.fanout_rows}`
+        `fanout rows deleted (before ${report.cutoffs.daily}): ${report.fanout_rows}`,
+        `delivery attempt history rows deleted (before ${report.cutoffs.attempts}): ${report.attempt_rows}`
       ].join("\n")
     )
-  })).pipe(Command.withDescription("apply retention: drop old heartbeat partitions, create the next ones, delete old stats rows"))
+  })).pipe(Command.withDescription("apply retention: drop old heartbeat partitions, create the next ones, delete old stats rows and delivery attempt history"))
 
 export const rollupCommand = Command.make("rollup").pipe(
   Command.withDescription("statistics rollups and retention (the hub runs them on schedule: hourly :05, daily 00:15 UTC)"),

@@ -48,6 +48,10 @@ layer(Stats, { excludeTestServices: true, timeout: 120_000 })("retention", (it) 
       yield* sql`INSERT INTO connector_stats_daily VALUES ('sandbox', 'old', ${old(400 * DAY_MS)}, 1, 0, 0, 0, 1, 1, 0, 0, 100)`
       yield* sql`INSERT INTO connector_fanout_daily VALUES ('sandbox', 'old', 'crm', ${old(366 * DAY_MS)}, 3),
         ('sandbox', 'old', 'crm', ${old(300 * DAY_MS)}, 3)`
+      // Attempt history older than SWITCHBOARD_ATTEMPT_RETENTION_DAYS (30) goes; newer stays.
+      yield* sql`INSERT INTO delivery_attempts (request_id, target, attempt, attempted_at, status, latency_ms, outcome)
+        VALUES (${globalThis.crypto.randomUUID()}, 'crm', 1, ${old(31 * DAY_MS)}, 200, 5, 'delivered'),
+          (${globalThis.crypto.randomUUID()}, 'crm', 1, ${old(29 * DAY_MS)}, 200, 5, 'delivered')`
       const before = yield* partitions
       assert.strictEqual(before[0], "connector_heartbeat_log_p20260605")
       const rowsOf = (name: string) =>
@@ -69,6 +73,8 @@ layer(Stats, { excludeTestServices: true, timeout: 120_000 })("retention", (it) 
       assert.strictEqual(report.hourly_rows, 1)
       assert.strictEqual(report.daily_rows, 1)
       assert.strictEqual(report.fanout_rows, 1)
+      assert.strictEqual(report.attempt_rows, 1)
+      assert.strictEqual(yield* count("delivery_attempts"), 1)
       const after = yield* partitions
       assert.strictEqual(after[0], "connector_heartbeat_log_p20260608")
       assert.strictEqual(after[after.length - 1], "connector_heartbeat_log_p20260618")
@@ -76,8 +82,8 @@ layer(Stats, { excludeTestServices: true, timeout: 120_000 })("retention", (it) 
 
       const again = yield* rollups.prune
       assert.deepStrictEqual(
-        [again.dropped_partitions.length, again.created_partitions.length, again.hourly_rows, again.daily_rows, again.fanout_rows],
-        [0, 0, 0, 0, 0]
+        [again.dropped_partitions.length, again.created_partitions.length, again.hourly_rows, again.daily_rows, again.fanout_rows, again.attempt_rows],
+        [0, 0, 0, 0, 0, 0]
       )
     }))
 

@@ -26,7 +26,8 @@ const recording = (failHourlyAt?: string) =>
         hourly_rows: 0,
         daily_rows: 0,
         fanout_rows: 0,
-        cutoffs: { heartbeats: "", hourly: "", daily: "" }
+        attempt_rows: 0,
+        cutoffs: { heartbeats: "", hourly: "", daily: "", attempts: "" }
       }),
       ensurePartitions: Effect.as(note("partitions"), [])
     })
