@@ -1,5 +1,6 @@
 /** Delivery targets and routing rules: what the `targets` / `routes` commands manage and the router reads. */
 import { Context, type Effect, type Redacted, Schema } from "effect"
+import { RouteView } from "../src/domain/Console.js"
 import type { RuleSpec } from "../src/domain/RoutingRules.js"
 
 export const TargetRecord = Schema.Struct({
@@ -15,19 +16,8 @@ export const TargetRecord = Schema.Struct({
 }).annotations({ identifier: "TargetRecord" })
 export type TargetRecord = typeof TargetRecord.Type
 
-export const RuleRecord = Schema.Struct({
-  id: Schema.String,
-  priority: Schema.Number,
-  channel: Schema.NullOr(Schema.String),
-  provider: Schema.NullOr(Schema.String),
-  endpoint_identity: Schema.NullOr(Schema.String),
-  sender_identity: Schema.NullOr(Schema.String),
-  text_pattern: Schema.NullOr(Schema.String),
-  ignore_case: Schema.Boolean,
-  stop: Schema.Boolean,
-  target: Schema.String,
-  created_at: Schema.String
-}).annotations({ identifier: "RuleRecord" })
+/** A stored routing rule: the console's Route shape (src/domain/Console.ts), one schema for store, API and CLI. */
+export const RuleRecord = RouteView
 export type RuleRecord = typeof RuleRecord.Type
 
 /** A target to add; the secret signs every delivery to it. */

@@ -19,7 +19,6 @@ import {
   RouteCreatePayload,
   RouteEvaluationPayload,
   RoutePatchPayload,
-  type RouteView,
   TargetCreatePayload,
   TargetPatchPayload
 } from "../domain/Console.js"
@@ -37,7 +36,7 @@ import { ActionTargets } from "../../services/ActionTargets.js"
 import { DatabaseLocation } from "../../services/Database.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
 import { RequestLog } from "../../services/RequestLog.js"
-import { type RuleRecord, RoutingStore } from "../../services/RoutingStore.js"
+import { RoutingStore } from "../../services/RoutingStore.js"
 import { Router } from "../../services/Router.js"
 import { TargetTester } from "../../services/TargetTester.js"
 import { collect } from "./Collect.js"
@@ -148,7 +147,6 @@ const replayTargets = (targets: ReadonlyArray<string> | undefined) =>
 const requestNotFound = (what: string) => new NotFound({ message: `no accepted request ${what}` })
 
 
-const routeView = (r: RuleRecord): RouteView => r
 
 const NAME_MAX = 256
 
@@ -427,7 +425,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
         Effect.gen(function*() {
           yield* allowed("targets.read")
           const rules = yield* routing.listRules
-          return json({ data: rules.map(routeView), meta: { count: rules.length } })
+          return json({ data: rules, meta: { count: rules.length } })
         }).pipe(storeErrors))
       .handleRaw("addRoute", ({ request }) =>
         Effect.gen(function*() {
@@ -446,7 +444,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           })
           yield* applied
           yield* Effect.logInfo("console: route added").pipe(Effect.annotateLogs({ route: rule.id, token_id: principal.token_id }))
-          return json({ data: routeView(rule), meta: empty }, 201)
+          return json({ data: rule, meta: empty }, 201)
         }).pipe(storeErrors))
       .handleRaw("updateRoute", ({ path, request }) =>
         Effect.gen(function*() {
@@ -456,7 +454,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           const rule = yield* routing.updateRule(id, ruleFields(p))
           yield* applied
           yield* Effect.logInfo("console: route changed").pipe(Effect.annotateLogs({ route: rule.id, token_id: principal.token_id }))
-          return json({ data: routeView(rule), meta: empty })
+          return json({ data: rule, meta: empty })
         }).pipe(storeErrors))
       .handleRaw("removeRoute", ({ path }) =>
         Effect.gen(function*() {
@@ -465,7 +463,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           const rule = yield* routing.removeRule(id)
           yield* applied
           yield* Effect.logInfo("console: route removed").pipe(Effect.annotateLogs({ route: rule.id, token_id: principal.token_id }))
-          return json({ data: routeView(rule), meta: empty })
+          return json({ data: rule, meta: empty })
         }).pipe(storeErrors))
       .handleRaw("evaluate", ({ request }) =>
         Effect.gen(function*() {
