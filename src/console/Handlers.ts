@@ -25,7 +25,7 @@ import {
 import { Conflict, Forbidden, NotFound, Unavailable, ValidationError } from "../domain/Errors.js"
 import * as Permissions from "../domain/Permissions.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
-import { depthIssue, excerpt } from "../domain/Text.js"
+import { depthIssue, excerpt, unstorable } from "../domain/Text.js"
 import { HUB_VERSION } from "../domain/Version.js"
 import * as Signature from "../delivery/Signature.js"
 import { HubApi } from "../http/Api.js"
@@ -150,10 +150,19 @@ const requestNotFound = (what: string) => new NotFound({ message: `no accepted r
 
 const NAME_MAX = 256
 
+/** 400 naming the first field holding what Postgres cannot store as sent (NUL, a lone surrogate). */
+const storable = (fields: ReadonlyArray<readonly [string, string | undefined]>) => {
+  for (const [path, value] of fields) {
+    const why = value === undefined ? undefined : unstorable(value)
+    if (why !== undefined) return Effect.fail(new ValidationError({ message: `${path} ${why}`, issues: [{ path, message: why }] }))
+  }
+  return Effect.void
+}
+
 /** A path segment naming a target or rule: bounded before it reaches a message or a store. */
 const segment = (path: string, value: string) =>
   value.length > NAME_MAX
-    ? Effect.fail(new NotFound({ message: `no ${path} named ${JSON.stringify(excerpt(value, 40))}` }))
+    ? Effect.fail(new NotFound({ message: `no ${path} named ${excerpt(value, 40)}` }))
     : Effect.succeed(value)
 
 export const RequestsHandlersLive = HttpApiBuilder.group(HubApi, "requests", (handlers) =>
@@ -188,7 +197,7 @@ export const RequestsHandlersLive = HttpApiBuilder.group(HubApi, "requests", (ha
       .handleRaw("get", ({ path }) =>
         Effect.gen(function*() {
           yield* allowed("requests.read")
-          if (!Query.isRequestId(path.id)) return yield* requestNotFound(`with id ${JSON.stringify(excerpt(path.id, 40))}`)
+          if (!Query.isRequestId(path.id)) return yield* requestNotFound(`with id ${excerpt(path.id, 40)}`)
           return yield* detail(yield* log.get(path.id.toLowerCase()), `with id ${path.id}`)
         }).pipe(storeErrors))
       .handleRaw("byKey", ({ path }) =>
@@ -197,14 +206,14 @@ export const RequestsHandlersLive = HttpApiBuilder.group(HubApi, "requests", (ha
           const key = path.dedupe_key
           // No stored key is longer (scope + id bounded well under this) or holds what Postgres cannot store.
           if (key.length > 4096 || Query.parseFilter({ sender: key }, 0)._tag === "Left") {
-            return yield* requestNotFound(`with dedupe key ${JSON.stringify(excerpt(key, 40))}`)
+            return yield* requestNotFound(`with dedupe key ${excerpt(key, 40)}`)
           }
-          return yield* detail(yield* log.getByKey(key), `with dedupe key ${JSON.stringify(excerpt(key, 80))}`)
+          return yield* detail(yield* log.getByKey(key), `with dedupe key ${excerpt(key, 80)}`)
         }).pipe(storeErrors))
       .handleRaw("replay", ({ path, request }) =>
         Effect.gen(function*() {
           const principal = yield* allowed("requests.replay")
-          if (!Query.isRequestId(path.id)) return yield* requestNotFound(`with id ${JSON.stringify(excerpt(path.id, 40))}`)
+          if (!Query.isRequestId(path.id)) return yield* requestNotFound(`with id ${excerpt(path.id, 40)}`)
           const payload = yield* optionalBody(request, ReplayPayload, "replay request", {})
           const targets = yield* replayTargets(payload.targets)
           const id = path.id.toLowerCase()
@@ -303,7 +312,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
     const liveTarget = (name: string) =>
       Effect.flatMap(routing.listTargets(false), (targets) =>
         Option.match(Option.fromNullable(targets.find((t) => t.name === name)), {
-          onNone: () => Effect.fail(new NotFound({ message: `no target named ${JSON.stringify(excerpt(name, 64))}` })),
+          onNone: () => Effect.fail(new NotFound({ message: `no target named ${excerpt(name, 64)}` })),
           onSome: Effect.succeed
         }))
 
@@ -318,10 +327,13 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
         Effect.gen(function*() {
           const principal = yield* allowed("targets.write")
           const p = yield* body(request, TargetCreatePayload, "target")
-          const long = (["name", "url", "secret", "action", "template", "owner"] as const).find((k) => (p[k]?.length ?? 0) > 16 * 1024)
+          const fields = ["name", "url", "secret", "action", "template", "owner"] as const
+          const long = fields.find((k) => (p[k]?.length ?? 0) > 16 * 1024)
           if (long !== undefined) {
             return yield* new ValidationError({ message: `${long} is too long`, issues: [{ path: long, message: "at most 16 KiB" }] })
           }
+          // Stored as sent or refused: a URL parser would silently turn a lone surrogate into U+FFFD.
+          yield* storable(fields.map((k) => [k, p[k]] as const))
           if (p.action !== undefined) {
             if (p.url !== undefined || p.secret !== undefined) {
               return yield* new ValidationError({
@@ -375,6 +387,7 @@ export const TargetsHandlersLive = HttpApiBuilder.group(HubApi, "targets", (hand
           if ((p.url?.length ?? 0) > 16 * 1024) {
             return yield* new ValidationError({ message: "url is too long", issues: [{ path: "url", message: "at most 16 KiB" }] })
           }
+          yield* storable([["url", p.url]])
           const secret = p.rotate_secret === true ? Signature.generateSecret() : undefined
           const record = yield* routing.updateTarget(name, {
             ...(p.url === undefined ? {} : { url: p.url }),
@@ -524,7 +537,7 @@ export const DeliveriesHandlersLive = HttpApiBuilder.group(HubApi, "deliveries",
         Effect.gen(function*() {
           const principal = yield* allowed("deadletters.replay")
           const { target } = yield* body(request, Schema.Struct({ target: Schema.String }), "dead-letter replay")
-          if (target.length > NAME_MAX) return yield* new NotFound({ message: `no target named ${JSON.stringify(excerpt(target, 40))}` })
+          if (target.length > NAME_MAX) return yield* new NotFound({ message: `no target named ${excerpt(target, 40)}` })
           const replayed = yield* deliveries.replayAll(target)
           yield* Effect.logInfo("console: dead letters replayed").pipe(Effect.annotateLogs({ target, token_id: principal.token_id, replayed }))
           return json({ data: { target, replayed }, meta: empty })

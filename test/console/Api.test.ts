@@ -256,6 +256,7 @@ layer(Hub, { excludeTestServices: true, timeout: 180_000 })("the console API", (
         ["POST", "/api/routes", { target: "x".repeat(5000) }, "target"],
         ["POST", "/api/targets", { name: "ok", url: "file:///etc/passwd" }, "url"],
         ["POST", "/api/targets", { name: "ok", url: "http://169.254.169.254/" }, "refused"],
+        ["POST", "/api/targets", '{"name":"ok","url":"http://127.0.0.1:9/\\ud800"}', "surrogate"],
         ["POST", "/api/targets", "{not json", "JSON"],
         ["POST", "/api/requests/replay", { filter: { q: "\u0000abc" } }, "filter.q"],
         ["POST", "/api/routes/evaluate", { channel: 1 }, "channel"]
