@@ -68,7 +68,11 @@ export type ReplayResult = "replayed" | "already_replayed"
 
 /** Outbox rows waiting for delivery and dead letters not replayed, by target. */
 export interface DeliveryDepth {
-  readonly pending: ReadonlyArray<{ readonly target: string; readonly count: number }>
+  /**
+   * Pending rows by target, and the request id (UUIDv7: its acceptance time) of the oldest one not parked by
+   * a pause (null when every pending row of the target is parked).
+   */
+  readonly pending: ReadonlyArray<{ readonly target: string; readonly count: number; readonly oldest_request_id: string | null }>
   readonly deadLetters: ReadonlyArray<{ readonly target: string; readonly count: number }>
 }
 

@@ -308,8 +308,10 @@ export const make = Effect.gen(function*() {
     })
 
   const depth = Effect.all({
-    pending: sql<{ readonly target: string; readonly count: number }>`
-      SELECT target, count(*)::int AS count FROM delivery_outbox WHERE status = 'pending' GROUP BY target`,
+    pending: sql<{ readonly target: string; readonly count: number; readonly oldest_request_id: string | null }>`
+      SELECT target, count(*)::int AS count,
+        min(request_id::text COLLATE "C") FILTER (WHERE next_attempt_at <> ${PARKED}::timestamptz) AS oldest_request_id
+      FROM delivery_outbox WHERE status = 'pending' GROUP BY target`,
     deadLetters: sql<{ readonly target: string; readonly count: number }>`
       SELECT target, count(*)::int AS count FROM dead_letters WHERE replayed_at IS NULL GROUP BY target`
   }).pipe(guard)

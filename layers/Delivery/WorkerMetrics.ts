@@ -1,6 +1,7 @@
 /** The delivery worker's metric updates; metrics tagged per target are built once and reused. */
-import { Effect, Metric, Ref } from "effect"
+import { Clock, Effect, Metric, Ref } from "effect"
 import * as DeliveryMetrics from "../../src/delivery/Metrics.js"
+import * as Uuid7 from "../../src/domain/Uuid7.js"
 import type { CompletedAttempt, DeliveryStoreService, RecordedAttempt } from "../../services/DeliveryStore.js"
 
 interface TargetMetrics {
@@ -69,16 +70,29 @@ export const observe = (recorded: ReadonlyArray<RecordedAttempt>, batch: Readonl
     }
   })
 
-/** Samples outbox depth and unreplayed dead letters per target into gauges (a target that empties goes to 0). */
+/** Seconds from the acceptance of a request (its UUIDv7 id) to `nowMs`; 0 for none. */
+const ageOf = (requestId: string | null, nowMs: number): number =>
+  requestId === null ? 0 : Math.max(0, (nowMs - Uuid7.timestampOf(requestId)) / 1000)
+
+/**
+ * Samples outbox depth, the age of the oldest pending delivery and unreplayed dead letters per target into
+ * gauges (a target that empties goes to 0).
+ */
 export const depthSampler = (store: DeliveryStoreService) =>
   Effect.map(Ref.make<ReadonlySet<string>>(new Set()), (seen) =>
     Effect.gen(function*() {
       const depth = yield* store.depth
-      const pending = new Map(depth.pending.map((d) => [d.target, d.count]))
+      const nowMs = yield* Clock.currentTimeMillis
+      const pending = new Map(depth.pending.map((d) => [d.target, d]))
       const dead = new Map(depth.deadLetters.map((d) => [d.target, d.count]))
       const targets = new Set([...(yield* Ref.get(seen)), ...pending.keys(), ...dead.keys()])
       for (const target of targets) {
-        yield* Metric.set(Metric.tagged(DeliveryMetrics.outboxDepth, "target", target), pending.get(target) ?? 0)
+        const waiting = pending.get(target)
+        yield* Metric.set(Metric.tagged(DeliveryMetrics.outboxDepth, "target", target), waiting?.count ?? 0)
+        yield* Metric.set(
+          Metric.tagged(DeliveryMetrics.oldestPendingAge, "target", target),
+          ageOf(waiting?.oldest_request_id ?? null, nowMs)
+        )
         yield* Metric.set(Metric.tagged(DeliveryMetrics.deadLettersWaiting, "target", target), dead.get(target) ?? 0)
       }
       yield* Ref.set(seen, targets)

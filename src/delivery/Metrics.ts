@@ -29,6 +29,15 @@ export const outboxDepth = Metric.gauge("switchboard_delivery_outbox_depth", {
   description: "Outbox rows pending delivery, by target"
 })
 
+/**
+ * Age of the oldest pending delivery of a `target` (since its request was accepted), in seconds, sampled by
+ * the delivery worker; 0 when nothing is pending. Rows parked by a pause are left out: a paused target waits
+ * by the operator's choice. A replayed old request counts from its first acceptance until it is delivered.
+ */
+export const oldestPendingAge = Metric.gauge("switchboard_delivery_oldest_pending_age_seconds", {
+  description: "Age of the oldest pending (not paused) delivery since acceptance, by target, in seconds"
+})
+
 /** Dead letters written, by `target`. */
 export const deadLettersWritten = Metric.counter("switchboard_dead_letters_total", {
   description: "Deliveries that ended as dead letters, by target",

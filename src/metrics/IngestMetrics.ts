@@ -1,5 +1,10 @@
-/** Counts ingest results by outcome and source channel and times every call, around the ingest use case. */
-import { Clock, Effect, Metric } from "effect"
+/**
+ * Counts ingest results by outcome and source channel and times every call, around the ingest use case.
+ * Outcomes: accepted, duplicate, rejected (4xx), overloaded (429), unavailable (503) and error: the call
+ * died (a defect), which the HTTP edge answers with 500. An interrupted call (the client went away, or the
+ * hub is stopping) is not counted: no answer of the use case reached anyone.
+ */
+import { Cause, Clock, Effect, Metric, Option } from "effect"
 import { Channel } from "../domain/Envelope.js"
 import type { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
 import type { IngestService } from "../../services/Ingest.js"
@@ -20,6 +25,13 @@ const count = (outcome: string, channel: string, n = 1) =>
 
 const failureOutcome = (tag: string) =>
   tag === "Overloaded" ? "overloaded" : tag === "Unavailable" ? "unavailable" : "rejected"
+
+/** The outcome of a call that did not succeed: its typed failure, else "error" for a defect; none for an interruption. */
+const outcomeOf = <E extends { readonly _tag: string }>(cause: Cause.Cause<E>): Option.Option<string> =>
+  Option.match(Cause.failureOption(cause), {
+    onSome: (e) => Option.some(failureOutcome(e._tag)),
+    onNone: () => (Cause.isDie(cause) ? Option.some("error") : Option.none())
+  })
 
 const timed = <A, E extends { readonly _tag: string }>(operation: string, effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
@@ -43,11 +55,14 @@ const countAll = (pairs: ReadonlyArray<readonly [string, string]>) => {
   return Effect.forEach(tally.values(), (t) => count(t.outcome, t.channel, t.n), { discard: true })
 }
 
+/** The ingest service with every call timed and its results counted by outcome and channel. */
 export const instrument = (service: IngestService): IngestService => ({
   accept: (input, principal) =>
     timed("single", service.accept(input, principal)).pipe(
       Effect.tap((a: IngestAnswer) => count(a.duplicate ? "duplicate" : "accepted", channelOf(input))),
-      Effect.tapError((e) => count(failureOutcome(e._tag), channelOf(input)))
+      Effect.tapErrorCause((cause) =>
+        Option.match(outcomeOf(cause), { onNone: () => Effect.void, onSome: (o) => count(o, channelOf(input)) })
+      )
     ),
   acceptBatch: (inputs, principal) =>
     timed("batch", service.acceptBatch(inputs, principal)).pipe(
@@ -55,6 +70,11 @@ export const instrument = (service: IngestService): IngestService => ({
         countAll(answer.results.map((r, i) =>
           [r.status === "rejected" ? "rejected" : r.duplicate ? "duplicate" : "accepted", channelOf(inputs[i])] as const
         ))),
-      Effect.tapError((e) => countAll(inputs.map((input) => [failureOutcome(e._tag), channelOf(input)] as const)))
+      Effect.tapErrorCause((cause) =>
+        Option.match(outcomeOf(cause), {
+          onNone: () => Effect.void,
+          onSome: (o) => countAll(inputs.map((input) => [o, channelOf(input)] as const))
+        })
+      )
     )
 })

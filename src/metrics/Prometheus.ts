@@ -4,6 +4,24 @@
  * suffix when they lack one; a frequency becomes a counter labelled `key`; a summary keeps its
  * quantiles. A name registered with two different metric types is rendered once (the first type)
  * and reported in `skipped`.
+ *
+ * Kept hand-written (issue 13 asked for a kept library if one serves). Effect's metric registry is the
+ * source of truth, so a library would have to read it:
+ * - prom-client keeps a registry of its own metric objects and cannot read Effect's; every Effect metric
+ *   would be re-created as a custom collector at each scrape (histogram buckets included, which prom-client
+ *   fills only through observe()), so the mapping below would stay ours and the library would only escape
+ *   three characters.
+ * - @opentelemetry/exporter-prometheus can read it through @effect/opentelemetry's Metrics producer (over
+ *   Metric.unsafeSnapshot), but its output differs from what dashboards and alerts query: by default every
+ *   sample gains an otel_scope_name label and a target_info family appears (every series changes identity);
+ *   every family gets a "# UNIT <name> 1" line (Effect metrics carry no unit); a name registered with two
+ *   metric types is merged into one family of the first type instead of being reported; a summary becomes a
+ *   gauge `<name>_quantiles` with quantile="min"/"max" samples. It would put two 0.x (experimental) packages
+ *   on the scrape path, and would still not cover the per-connector series (ConnectorSeries.ts), which are
+ *   registry totals no Effect counter can hold.
+ * What must be right here is small and pinned by tests that run `promtool check metrics` on the output:
+ * test/stats/Prometheus.test.ts, test/stats/Metrics.test.ts and test/ops/MetricsFormat.test.ts (a real
+ * hub's scrape after traffic, hostile label values, no lint problem).
  */
 import type { MetricKey, MetricPair } from "effect"
 import { MetricKeyType, MetricState, Option } from "effect"
@@ -30,7 +48,8 @@ const sanitize = (name: string): string => {
 
 const labelName = (name: string): string => sanitize(name).replace(/:/g, "_")
 
-const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, "\\\"")
+/** A label value in the text format: backslash, line feed and double quote escaped. */
+export const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, "\\\"")
 const escapeHelp = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
 
 const formatValue = (n: number): string =>
