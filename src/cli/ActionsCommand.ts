@@ -13,6 +13,7 @@ import * as ActionsClientLayer from "../actions/Client.js"
 import { ActionsClient } from "../actions/Client.js"
 import { type ActionName, actionNames, connectorOf } from "../domain/ActionCatalog.js"
 import { HealthReport } from "../../services/Actions.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 /** The command's input is unusable; the message says why. */
@@ -56,7 +57,9 @@ const health = Command.make("health", { json }, (o) =>
       ["connector", "configured"]
     )
     yield* Console.log(`${report.configured} of ${report.total} configured`)
-  })).pipe(Command.withDescription("which action connectors the hub has configured (no token needed)"))
+  })).pipe(Command.withDescription(Help.describe("which action connectors the hub has configured (no token needed)", {
+    examples: ["switchboard actions health", "SWITCHBOARD_URL=https://hub.example.com switchboard actions health --json"]
+  })))
 
 const usage = Command.make("usage", { json }, (o) =>
   Effect.gen(function*() {
@@ -73,7 +76,9 @@ const usage = Command.make("usage", { json }, (o) =>
       })),
       ["action", "today", "limit", "remaining", "last_30_days"]
     )
-  })).pipe(Command.withDescription("this token's calls and limits per action, today and the last 30 days"))
+  })).pipe(Command.withDescription(Help.describe("this token's calls and limits per action, today and the last 30 days", {
+    examples: ["SWITCHBOARD_API_TOKEN=sw_live_… switchboard actions usage"]
+  })))
 
 const parseBody = (text: string) =>
   Effect.try({
@@ -84,9 +89,9 @@ const parseBody = (text: string) =>
 const send = Command.make(
   "send",
   {
-    action: Args.choice(actionNames.map((a) => [a, a] as const), { name: "ACTION" }),
-    body: Options.text("json").pipe(Options.withDescription("the action's body as JSON, e.g. '{\"text\":\"hello\"}'")),
-    key: Options.text("idempotency-key").pipe(Options.optional, Options.withDescription("repeat-safe key (24 h)"))
+    action: Args.choice(actionNames.map((a) => [a, a] as const), { name: "ACTION" }).pipe(Args.withDescription("the action to run")),
+    body: Options.text("json").pipe(Options.withPseudoName("body"), Options.withDescription("the action's body as JSON, e.g. '{\"text\":\"hello\"}'")),
+    key: Options.text("idempotency-key").pipe(Options.optional, Options.withDescription("repeat-safe key: the same key within 24 h answers the first call's result"))
   },
   (o) =>
     Effect.gen(function*() {
@@ -95,7 +100,9 @@ const send = Command.make(
         client.ActionSend({ action: o.action, body, ...(Option.isSome(o.key) ? { idempotency_key: o.key.value } : {}) }))
       yield* Output.json(sent.replayed ? { ...sent.answer, replayed: true } : sent.answer)
     })
-).pipe(Command.withDescription("run one action through the hub, e.g. send slack.send --json '{\"text\":\"hi\"}'"))
+).pipe(Command.withDescription(Help.describe("run one action through the hub and print its answer as JSON", {
+  examples: ["switchboard actions send slack.send --json '{\"text\":\"hi\"}'", "switchboard actions send telegram.send --json '{\"text\":\"hi\"}' --idempotency-key deploy-42"]
+})))
 
 interface SmokeInputs {
   readonly emailTo: Option.Option<string>
@@ -128,13 +135,13 @@ const smokeBody = (action: ActionName, inputs: SmokeInputs, at: string): { body:
 const smoke = Command.make(
   "smoke",
   {
-    out: Options.file("out").pipe(Options.optional, Options.withDescription("write the evidence JSON here")),
+    out: Options.file("out").pipe(Options.optional, Options.withDescription("write the evidence JSON (statuses and timings, no secrets) to this file")),
     emailTo: Options.text("email-to").pipe(Options.optional, Options.withDescription("recipient of the email.send test")),
     notionDatabase: Options.text("notion-database").pipe(
       Options.optional,
       Options.withDescription("database for the notion.create test (its title property must be Name)")
     ),
-    sheetsRange: Options.text("sheets-range").pipe(Options.withDefault("Sheet1!A1"), Options.withDescription("range for sheets.append"))
+    sheetsRange: Options.text("sheets-range").pipe(Options.withDefault("Sheet1!A1"), Options.withDescription("range for the sheets.append test (default Sheet1!A1)"))
   },
   (o) =>
     Effect.gen(function*() {
@@ -170,9 +177,15 @@ const smoke = Command.make(
       const failed = results.filter((r) => r.status === "failed").length
       if (failed > 0) return yield* new SmokeFailed({ message: `${failed} action(s) failed${Option.isSome(o.out) ? ` (see ${o.out.value})` : ""}` })
     })
-).pipe(Command.withDescription("call each configured action once and record statuses and timings (no secrets)"))
+).pipe(Command.withDescription(Help.describe("call each configured action once; record statuses and timings", {
+  details: ["Actions that are not configured, or lack an input (--email-to, --notion-database), are skipped. Exits 1 when one failed."],
+  examples: ["switchboard actions smoke --out evidence.json --email-to ops@example.com"]
+})))
 
 export const actionsCommand = Command.make("actions").pipe(
-  Command.withDescription("outbound actions of a running hub (SWITCHBOARD_URL; SWITCHBOARD_API_TOKEN for usage, send, smoke)"),
+  Command.withDescription(Help.describe("outbound actions of a running hub", {
+    details: ["The hub is SWITCHBOARD_URL (default http://127.0.0.1:7400); usage, send and smoke need SWITCHBOARD_API_TOKEN (role actions or admin)."],
+    examples: ["switchboard actions health"]
+  })),
   Command.withSubcommands([health, usage, send, smoke])
 )

@@ -16,6 +16,7 @@ import { ConnectorsBackend, ConnectorsUsage, HubUrl, tokenOf } from "./Connector
 import * as ConnectorsLocal from "./ConnectorsLocal.js"
 import * as ConnectorsRemote from "./ConnectorsRemote.js"
 import * as ConnectorsScaffold from "./ConnectorsScaffold.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 /** The local database, or the hub at SWITCHBOARD_URL. */
@@ -55,7 +56,9 @@ const list = Command.make("list", { json, tokenFile }, (o) =>
   Effect.gen(function*() {
     const entries = yield* (yield* session(o.tokenFile)).list
     yield* o.json ? Output.json(entries) : Output.table(entries.map(entryRow), entryColumns)
-  })).pipe(Command.withDescription("list registered connectors and their current state (any role)"))
+  })).pipe(Command.withDescription(Help.describe("list registered connectors and their current state (any role)", {
+    examples: ["switchboard connectors list", "SWITCHBOARD_URL=https://hub.example.com switchboard connectors list --token-file viewer.token --json"]
+  })))
 
 const register = Command.make(
   "register",
@@ -79,14 +82,18 @@ const register = Command.make(
       })
       yield* printEntry("registered", entry, o.json)
     })
-).pipe(Command.withDescription("register (or re-register) a connector module (admin)"))
+).pipe(Command.withDescription(Help.describe("register (or re-register) a connector module (admin)", {
+  examples: ["switchboard connectors register --id crm-notes --module ./connectors/crm-notes.ts --class default --scopes read,write"]
+})))
 
 const toggle = (name: "enable" | "disable") =>
   Command.make(name, { id, json, tokenFile }, (o) =>
     Effect.gen(function*() {
       const entry = yield* (yield* session(o.tokenFile)).setEnabled(o.id, name === "enable")
       yield* printEntry(`${name}d`, entry, o.json)
-    })).pipe(Command.withDescription(`${name} a connector (admin); a disabled connector is never started`))
+    })).pipe(Command.withDescription(Help.describe(`${name} a connector (admin); a disabled connector is never started`, {
+      examples: [`switchboard connectors ${name} crm-notes`]
+    })))
 
 const decodePayload = Schema.decodeUnknownEither(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
 
@@ -175,7 +182,13 @@ const test = Command.make(
       const result = yield* (yield* session(o.tokenFile)).run(o.id, operation)
       yield* printResult(result, o.json)
     })
-).pipe(Command.withDescription("run one resource operation on a connector, for the caller's tenant (CONNECTOR_RBAC_ROLE, default operator)"))
+).pipe(Command.withDescription(Help.describe("run one resource operation on a connector, for the caller's tenant", {
+  details: ["Needs the role CONNECTOR_RBAC_ROLE (default operator)."],
+  examples: [
+    "switchboard connectors test sandbox --action list --limit 10",
+    "switchboard connectors test sandbox --action create --payload '{\"id\":\"a1\",\"name\":\"Ada\"}'"
+  ]
+})))
 
 const history = Command.make("history", { id, json, tokenFile }, (o) =>
   Effect.gen(function*() {
@@ -194,7 +207,9 @@ const history = Command.make("history", { id, json, tokenFile }, (o) =>
       })),
       ["seq", "at", "kind", "actor", "changed", "enabled", "module", "scopes"]
     )
-  })).pipe(Command.withDescription("the audit trail of one connector: every event, also those that changed nothing (auditor)"))
+  })).pipe(Command.withDescription(Help.describe("one connector's audit trail: every event, also no-ops (auditor)", {
+    examples: ["switchboard connectors history sandbox --json"]
+  })))
 
 const exportCommand = Command.make(
   "export",
@@ -204,7 +219,10 @@ const exportCommand = Command.make(
       const text = yield* (yield* session(o.tokenFile)).exportJsonl
       if (text !== "") yield* Console.log(text.replace(/\n$/, ""))
     })
-).pipe(Command.withDescription("write the registry's current state as JSONL (connector_id, module, class_name, enabled, auth_type, scopes, created_at, updated_at) (auditor)"))
+).pipe(Command.withDescription(Help.describe("write the registry's current state as JSONL (auditor)", {
+  details: ["One line per connector: connector_id, module, class_name, enabled, auth_type, scopes, created_at, updated_at."],
+  examples: ["switchboard connectors export --jsonl > registry.jsonl"]
+})))
 
 const readInput = (file: string) =>
   file === "-"
@@ -232,7 +250,10 @@ const importCommand = Command.make(
       const kinds = report.appended.map((a) => `${a.kind} ${a.connector_id}`).join(", ")
       yield* Console.log(`imported ${report.lines} lines: ${report.appended.length} events appended${kinds === "" ? "" : ` (${kinds})`}, ${report.unchanged} unchanged`)
     })
-).pipe(Command.withDescription("read JSONL (as export writes it); checks every line first, appends one event per line that differs (admin)"))
+).pipe(Command.withDescription(Help.describe("import JSONL as export writes it: an event per changed line (admin)", {
+  details: ["Every line is checked before anything is written."],
+  examples: ["switchboard connectors import registry.jsonl", "switchboard connectors import - < registry.jsonl"]
+})))
 
 const scaffold = Command.make(
   "scaffold",
@@ -248,21 +269,24 @@ const scaffold = Command.make(
       const module = relative.startsWith("..") || NodePath.isAbsolute(relative) ? relative : `./${relative}`
       yield* Console.log(`wrote ${paths.connector}\nwrote ${paths.test}\nregister it: switchboard connectors register --id ${o.id} --module ${module} --class default`)
     })
-).pipe(Command.withDescription("write a complete connector in one file (a Resources face over the ResourceStore) and its test"))
+).pipe(Command.withDescription(Help.describe("write a complete connector in one file and its test", {
+  details: ["The connector is a Resources face over the ResourceStore; the command prints how to register it."],
+  examples: ["switchboard connectors scaffold crm-notes --dir connectors"]
+})))
 
 const withBackend = <Name extends string, R, E, A>(command: Command.Command<Name, R | ConnectorsBackend, E, A>) =>
   command.pipe(Command.provide(BackendLive))
 
 export const connectorsCommand = Command.make("connectors").pipe(
-  Command.withDescription(
-    [
-      "SDK connectors: the registry (list, register, enable, disable, history, export, import), resource operations (test)",
-      "and scaffold. With SWITCHBOARD_URL it talks to that hub's API; otherwise to the local database (DATABASE_URL, or the",
-      "embedded one under SWITCHBOARD_DATA_DIR). The caller is the token in SWITCHBOARD_TOKEN or --token-file; on the",
-      "local database no token means local-admin. Exit codes: 0 success, 1 error, 2 role denied, 64 usage error",
-      "(unknown flag, missing argument, bad --payload JSON)."
-    ].join(" ")
-  ),
+  Command.withDescription(Help.describe("SDK connectors: the registry, resource operations and scaffold", {
+    details: [
+      "With SWITCHBOARD_URL it talks to that hub's API; otherwise to the local database (DATABASE_URL, or the embedded " +
+      "one under SWITCHBOARD_DATA_DIR). The caller is the token in SWITCHBOARD_TOKEN or --token-file; on the local " +
+      "database no token means local-admin.",
+      "Exit codes: 0 success, 1 error, 2 role denied, 64 usage error (unknown flag, missing argument, bad --payload JSON)."
+    ],
+    examples: ["switchboard connectors list", "switchboard connectors scaffold --help"]
+  })),
   Command.withSubcommands([
     withBackend(list),
     withBackend(register),

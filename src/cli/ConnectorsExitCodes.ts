@@ -16,8 +16,11 @@ const isConnectors = (argv: ReadonlyArray<string>) => argv.slice(2).find((a) => 
 /** The exit code of a command line the parser refused. */
 export const usageExitCode = (argv: ReadonlyArray<string>): number => (isConnectors(argv) ? USAGE : 2)
 
-/** The exit code of a failed command: 2 for a role denial, 64 for a usage error found by a command, else 1. */
+/** Failures of a command's input or environment (a file or the hub it cannot use): exit 2 (`connector resubmit`). */
+export const INPUT_FAILURE_TAGS: ReadonlySet<string> = new Set(["ResubmitFailed"])
+
+/** The exit code of a failed command: 2 for a role denial or an unusable input, 64 for a usage error found by a command, else 1. */
 export const failureExitCode = (error: unknown): number => {
   const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : ""
-  return tag === "RoleDenied" ? ROLE_DENIED : tag === USAGE_TAG ? USAGE : ERROR
+  return tag === "RoleDenied" || INPUT_FAILURE_TAGS.has(tag) ? ROLE_DENIED : tag === USAGE_TAG ? USAGE : ERROR
 }

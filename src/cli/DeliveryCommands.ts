@@ -10,6 +10,7 @@ import { RoutingStore } from "../../services/RoutingStore.js"
 import { TargetTester } from "../../services/TargetTester.js"
 import * as DurationSpec from "./DurationSpec.js"
 import { targetView } from "../console/Views.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 /** The arguments of a command do not fit together; the message says how to call it. */
@@ -112,9 +113,17 @@ const targetsAdd = Command.make(
       }
     })
 ).pipe(
-  Command.withDescription(
-    "add an HTTP webhook target (Standard Webhooks signing), or an action target: --action slack.send --template '{\"text\":\"{{normalized_text}}\"}' --owner tk_…"
-  )
+  Command.withDescription(Help.describe("add a signed HTTP webhook target, or an action target", {
+    details: [
+      "A webhook target receives a POST per request, signed as Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). " +
+      "An action target runs an outbound action per request instead, with --template as its body and --owner's plan and quota."
+    ],
+    examples: [
+      "switchboard targets add crm --url https://crm.example.com/hooks/switchboard",
+      "switchboard targets add crm --url https://crm.example.com/hooks/switchboard --secret-env CRM_WEBHOOK_SECRET",
+      "switchboard targets add alerts --action slack.send --template '{\"text\":\"{{normalized_text}}\"}' --owner tk_0123456789ab"
+    ]
+  }))
 )
 
 const targetsList = Command.make(
@@ -136,11 +145,13 @@ const targetsList = Command.make(
         ["name", "url", "secret", "created", "paused", "removed"]
       )
     })
-).pipe(Command.withDescription("list targets (never their secrets)"))
+).pipe(Command.withDescription(Help.describe("list targets (never their secrets)", {
+  examples: ["switchboard targets list", "switchboard targets list --all --json"]
+})))
 
 const targetsRemove = Command.make(
   "remove",
-  { name: Args.text({ name: "NAME" }) },
+  { name: Args.text({ name: "NAME" }).pipe(Args.withDescription("target name (see targets list)")) },
   (o) =>
     Effect.gen(function*() {
       const { rulesRemoved, target } = yield* (yield* RoutingStore).removeTarget(o.name)
@@ -148,7 +159,10 @@ const targetsRemove = Command.make(
         `removed target ${target.name} and its ${rulesRemoved} route(s); its pending deliveries become dead letters; ${APPLIES}`
       )
     })
-).pipe(Command.withDescription("remove a target and the routes to it"))
+).pipe(Command.withDescription(Help.describe("remove a target and the routes to it", {
+  details: ["Its pending deliveries become dead letters."],
+  examples: ["switchboard targets remove crm"]
+})))
 
 const routesAdd = Command.make(
   "add",
@@ -161,7 +175,7 @@ const routesAdd = Command.make(
       "text-matches",
       "match normalized_text against this RE2 regular expression (unanchored; no backreferences or lookaround; at most 1000 characters)"
     ),
-    ignoreCase: Options.boolean("ignore-case").pipe(Options.withDescription("--text-matches ignores case")),
+    ignoreCase: Options.boolean("ignore-case").pipe(Options.withDescription("--text-matches ignores upper and lower case")),
     target: Options.text("target").pipe(Options.withDescription("deliver matching requests to this target")),
     priority: Options.integer("priority").pipe(
       Options.withDefault(100),
@@ -185,7 +199,13 @@ const routesAdd = Command.make(
       })
       yield* o.json ? Output.json(rule) : Console.log(`added route ${rule.id} -> ${rule.target}; ${APPLIES}`)
     })
-).pipe(Command.withDescription("add a routing rule (every matcher optional; all given matchers must match)"))
+).pipe(Command.withDescription(Help.describe("add a routing rule: requests matching it go to --target", {
+  details: ["Every matcher is optional; all the given ones must match. Rules run in ascending --priority (then creation) order."],
+  examples: [
+    "switchboard routes add --channel telegram --target crm",
+    "switchboard routes add --text-matches 'invoice|receipt' --ignore-case --target accounting --priority 10 --stop"
+  ]
+})))
 
 const routesList = Command.make("list", { json }, (o) =>
   Effect.gen(function*() {
@@ -206,13 +226,15 @@ const routesList = Command.make("list", { json }, (o) =>
       })),
       ["id", "priority", "channel", "provider", "endpoint", "sender", "text", "target", "stop"]
     )
-  })).pipe(Command.withDescription("list routing rules in evaluation order"))
+  })).pipe(Command.withDescription(Help.describe("list routing rules in evaluation order", {
+    examples: ["switchboard routes list", "switchboard routes list --json"]
+  })))
 
-const routesRemove = Command.make("remove", { id: Args.text({ name: "ID" }) }, (o) =>
+const routesRemove = Command.make("remove", { id: Args.text({ name: "ID" }).pipe(Args.withDescription("rule id (see routes list)")) }, (o) =>
   Effect.gen(function*() {
     const rule = yield* (yield* RoutingStore).removeRule(o.id)
     yield* Console.log(`removed route ${rule.id} -> ${rule.target}; ${APPLIES}`)
-  })).pipe(Command.withDescription("remove a routing rule"))
+  })).pipe(Command.withDescription(Help.describe("remove a routing rule", { examples: ["switchboard routes remove 7"] })))
 
 /** `--since` as an ISO time or a lookback such as 24h. */
 const sinceDate = (spec: string) =>
@@ -249,7 +271,9 @@ const deadLettersList = Command.make(
         ["id", "target", "request_id", "webhook_id", "attempts", "dead_at", "replayed_at", "last_error"]
       )
     })
-).pipe(Command.withDescription("list dead letters, newest first"))
+).pipe(Command.withDescription(Help.describe("list dead letters, newest first", {
+  examples: ["switchboard deadletters list", "switchboard deadletters list --target crm --since 24h --json"]
+})))
 
 const deadLettersReplay = Command.make(
   "replay",
@@ -276,7 +300,10 @@ const deadLettersReplay = Command.make(
       }
       return yield* new UsageError({ message: "give either a dead letter ID, or --all --target NAME" })
     })
-).pipe(Command.withDescription("deliver dead letters again with the same webhook-id (once per letter)"))
+).pipe(Command.withDescription(Help.describe("deliver dead letters again with the same webhook-id (once per letter)", {
+  details: ["Give one dead letter ID, or --all --target NAME for every unreplayed letter of that target."],
+  examples: ["switchboard deadletters replay 42", "switchboard deadletters replay --all --target crm"]
+})))
 
 
 /** The live target `name` after a change, for `--json` (the store answers only counts). */
@@ -296,14 +323,20 @@ const targetsPause = Command.make("pause", { name: targetName, json }, (o) =>
       `paused target ${o.name} (since ${paused_at.toISOString()}): ${held} pending deliver${held === 1 ? "y waits" : "ies wait"}, ` +
         `and new ones wait too; nothing is lost. Resume with: switchboard targets resume ${o.name}`
     )
-  })).pipe(Command.withDescription("pause a target: its deliveries wait (none is attempted, none is lost) until it is resumed"))
+  })).pipe(Command.withDescription(Help.describe("pause a target: its deliveries wait until it is resumed", {
+    details: ["None is attempted and none is lost; new deliveries wait too."],
+    examples: ["switchboard targets pause crm"]
+  })))
 
 const targetsResume = Command.make("resume", { name: targetName, json }, (o) =>
   Effect.gen(function*() {
     const { released } = yield* (yield* DeliveryStore).resumeTarget(o.name)
     if (o.json) return yield* Output.json({ data: { target: yield* liveTarget(o.name), deliveries: released }, meta: {} })
     yield* Console.log(`resumed target ${o.name}: ${released} held deliver${released === 1 ? "y is" : "ies are"} due now`)
-  })).pipe(Command.withDescription("resume a paused target: the deliveries it held are due at once (resuming a running target does nothing)"))
+  })).pipe(Command.withDescription(Help.describe("resume a paused target: the deliveries it held are due at once", {
+    details: ["Resuming a running target does nothing."],
+    examples: ["switchboard targets resume crm", "switchboard targets resume crm --json"]
+  })))
 
 const targetsTest = Command.make("test", { name: targetName, json }, (o) =>
   Effect.gen(function*() {
@@ -326,22 +359,28 @@ const targetsTest = Command.make("test", { name: targetName, json }, (o) =>
           "a receiver must answer 2xx to a signed POST (check its URL, that it is up, and that it verifies with this target's secret)"
       })
     }
-  })).pipe(Command.withDescription(
-    "send a signed switchboard.test event to a webhook target now and print its answer (status, latency, excerpt); " +
-      "nothing is stored; exits 1 unless the receiver answered 2xx"
-  ))
+  })).pipe(Command.withDescription(Help.describe("send a signed switchboard.test event to a webhook target now", {
+    details: ["Prints the answer (status, latency, excerpt); nothing is stored; exits 1 unless the receiver answered 2xx."],
+    examples: ["switchboard targets test crm", "switchboard targets test crm --json"]
+  })))
 
 export const targetsCommand = Command.make("targets").pipe(
-  Command.withDescription("manage delivery targets (signed HTTP webhooks)"),
+  Command.withDescription(Help.describe("manage delivery targets (signed HTTP webhooks and actions)", {
+    examples: ["switchboard targets list", "switchboard targets add --help"]
+  })),
   Command.withSubcommands([targetsAdd, targetsList, targetsRemove, targetsPause, targetsResume, targetsTest])
 )
 
 export const routesCommand = Command.make("routes").pipe(
-  Command.withDescription("manage routing rules (which targets get which requests)"),
+  Command.withDescription(Help.describe("manage routing rules (which targets get which requests)", {
+    examples: ["switchboard routes list", "switchboard routes add --help"]
+  })),
   Command.withSubcommands([routesAdd, routesList, routesRemove])
 )
 
 export const deadLettersCommand = Command.make("deadletters").pipe(
-  Command.withDescription("list and replay deliveries that gave up"),
+  Command.withDescription(Help.describe("list and replay deliveries that gave up", {
+    examples: ["switchboard deadletters list --since 24h"]
+  })),
   Command.withSubcommands([deadLettersList, deadLettersReplay])
 )

@@ -12,6 +12,7 @@ import { SecretStore, SecretStoreUnavailable } from "../../services/SecretStore.
 import * as GmailOAuth from "../oauth/GmailOAuth.js"
 import * as OAuthClient from "../oauth/OAuthClient.js"
 import { exchangeCode } from "../oauth/TokenExchange.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 import * as Pasted from "../oauth/Pasted.js"
 
@@ -96,11 +97,13 @@ const auth = Command.make("auth", { endpoint }, (o) =>
     yield* store.put(o.endpoint, GmailOAuth.REFRESH_TOKEN, refreshToken)
     yield* Console.log(`stored the refresh token for ${o.endpoint} (OAuth app from the ${app.source})`)
   })).pipe(
-    Command.withDescription(
-      "authorise a mailbox without a browser on the hub: prints Google's consent URL (GMAIL_OAUTH_REDIRECT_URI, default " +
-        "http://127.0.0.1:<SWITCHBOARD_PORT>/oauth/gmail/callback), reads the pasted redirect address or code from stdin, " +
-        "exchanges it (GOOGLE_OAUTH_TOKEN_URL) and stores the refresh token"
-    )
+    Command.withDescription(Help.describe("authorise a mailbox without a browser on the hub", {
+      details: [
+        "Prints Google's consent URL (GMAIL_OAUTH_REDIRECT_URI, default http://127.0.0.1:<SWITCHBOARD_PORT>/oauth/gmail/callback), " +
+        "reads the pasted redirect address or code from stdin, exchanges it (GOOGLE_OAUTH_TOKEN_URL) and stores the refresh token."
+      ],
+      examples: ["switchboard gmail auth --endpoint gmail:user:ops@example.com"]
+    }))
   )
 
 const set = Command.make(
@@ -118,12 +121,18 @@ const set = Command.make(
       yield* (yield* SecretStore).put(o.endpoint, GmailOAuth.REFRESH_TOKEN, token)
       yield* Console.log(`stored the refresh token for ${o.endpoint}`)
     })
-).pipe(Command.withDescription("store a refresh token you already have, read from stdin or --refresh-token-file (never from the command line)"))
+).pipe(Command.withDescription(Help.describe("store a refresh token you already have, read from stdin or a file", {
+  details: ["Never from the command line, where ps and the shell history would show it."],
+  examples: [
+    "switchboard gmail credentials set --endpoint gmail:user:ops@example.com --refresh-token-file token.txt",
+    "switchboard gmail credentials set --endpoint gmail:user:ops@example.com < token.txt"
+  ]
+})))
 
 const client = Command.make(
   "client",
   {
-    clientId: Options.text("client-id").pipe(Options.withDescription("the OAuth client id (not a secret)")),
+    clientId: Options.text("client-id").pipe(Options.withDescription("the OAuth app's client id (not a secret)")),
     file: Options.text("client-secret-file").pipe(
       Options.withDescription("read the client secret from this file (default: the first line of stdin)"),
       Options.optional
@@ -141,7 +150,9 @@ const client = Command.make(
         yield* Console.error("note: GMAIL_CLIENT_ID is set, and the environment wins over the secret store where it is set")
       }
     })
-).pipe(Command.withDescription("store the Gmail OAuth app (client id; the client secret from stdin or --client-secret-file)"))
+).pipe(Command.withDescription(Help.describe("store the Gmail OAuth app: client id, and its secret from stdin or a file", {
+  examples: ["switchboard gmail credentials client --client-id 1234.apps.googleusercontent.com --client-secret-file secret.txt"]
+})))
 
 /** Can the current key open it? (Decrypted, then dropped: never printed.) */
 const readable = (owner: string, name: string) =>
@@ -153,7 +164,7 @@ const readable = (owner: string, name: string) =>
     })
   )
 
-const show = Command.make("show", { endpoint, json: Options.boolean("json").pipe(Options.withDescription("print JSON")) }, (o) =>
+const show = Command.make("show", { endpoint, json: Options.boolean("json").pipe(Options.withDescription("print JSON instead of text")) }, (o) =>
   Effect.gen(function*() {
     const rows = yield* Effect.forEach([o.endpoint, GmailOAuth.CLIENT_OWNER], (owner) =>
       Effect.flatMap(PgSecretStore.listOwner(owner), (secrets) =>
@@ -165,16 +176,22 @@ const show = Command.make("show", { endpoint, json: Options.boolean("json").pipe
     if (o.json) return yield* Output.json({ endpoint_identity: o.endpoint, oauth_app_from: app, secrets })
     yield* Console.log(`mailbox ${o.endpoint}; OAuth app from the ${app}`)
     yield* Output.table(secrets, ["owner", "name", "updated_at", "key_id", "readable"])
-  })).pipe(Command.withDescription("list the stored secrets of a mailbox and of the OAuth app, with dates (never their values)"))
+  })).pipe(Command.withDescription(Help.describe("list the secrets of a mailbox and of the OAuth app (never their values)", {
+    examples: ["switchboard gmail credentials show --endpoint gmail:user:ops@example.com"]
+  })))
 
 const remove = Command.make("delete", { endpoint }, (o) =>
   Effect.gen(function*() {
     const removed = yield* (yield* SecretStore).remove(o.endpoint)
     yield* Console.log(`removed ${removed} secret${removed === 1 ? "" : "s"} of ${o.endpoint} (the connector stops at its next credentials read)`)
-  })).pipe(Command.withDescription("delete every stored secret of a mailbox (its refresh token)"))
+  })).pipe(Command.withDescription(Help.describe("delete every stored secret of a mailbox (its refresh token)", {
+    examples: ["switchboard gmail credentials delete --endpoint gmail:user:ops@example.com"]
+  })))
 
 const credentials = Command.make("credentials").pipe(
-  Command.withDescription("the Gmail secrets the hub keeps, encrypted with SWITCHBOARD_SECRETS_KEY"),
+  Command.withDescription(Help.describe("the Gmail secrets the hub keeps, encrypted with SWITCHBOARD_SECRETS_KEY", {
+    examples: ["switchboard gmail credentials show --endpoint gmail:user:ops@example.com"]
+  })),
   Command.withSubcommands([set, client, show, remove])
 )
 
@@ -182,6 +199,8 @@ const credentials = Command.make("credentials").pipe(
 export const GmailCliLive = Layer.merge(PgSecretStore.layer, NodeHttpClient.layerUndici)
 
 export const gmailCommand = Command.make("gmail").pipe(
-  Command.withDescription("Gmail OAuth credentials: consent without a browser on the hub, stored tokens and the OAuth app"),
+  Command.withDescription(Help.describe("Gmail OAuth: consent without a browser, stored tokens, the OAuth app", {
+    examples: ["switchboard gmail auth --endpoint gmail:user:ops@example.com"]
+  })),
   Command.withSubcommands([auth, credentials])
 )

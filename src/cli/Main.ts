@@ -1,6 +1,8 @@
 /** The `switchboard` command line: the hub, migrations, and the admin commands. */
 import { Command } from "@effect/cli"
 import { Console, Effect, Layer } from "effect"
+import * as Entry from "./Entry.js"
+import * as Help from "./Help.js"
 import * as Live from "../../layers/Live.js"
 import { HubConfigFromEnv } from "../../services/HubConfig.js"
 import { tokenCommand } from "./TokenCommand.js"
@@ -13,6 +15,7 @@ import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCom
 import { actionsCommand } from "./ActionsCommand.js"
 import { connectorsCommand } from "./ConnectorsCommand.js"
 import { requestsCommand } from "./RequestsCommand.js"
+import { blobsCommand } from "./BlobsCommand.js"
 import * as PgRequestLog from "../../layers/RequestLog/PgRequestLog.js"
 import * as HttpTargetTester from "../../layers/TargetTester/HttpTargetTester.js"
 
@@ -21,24 +24,35 @@ const serve = Command.make("serve", {}, () =>
     const config = yield* HubConfigFromEnv
     return yield* Layer.launch(Live.hubLayer(config, Live.DatabaseLive))
   })).pipe(
-    Command.withDescription(
-      [
-        "run the hub (REST + RPC + docs) until SIGINT/SIGTERM.",
-        "Environment: DATABASE_URL (unset: embedded PGlite under SWITCHBOARD_DATA_DIR, default .switchboard),",
-        "SWITCHBOARD_HOST (127.0.0.1), SWITCHBOARD_PORT (7400), SWITCHBOARD_MAX_INFLIGHT (2048),",
-        "SWITCHBOARD_DEV_TOKEN (auto: only on the embedded database; true also prints one on DATABASE_URL), SWITCHBOARD_LOG_LEVEL (info: debug|info|warn|error), SWITCHBOARD_DB_POOL_SIZE (16)."
-      ].join(" ")
-    )
+    Command.withDescription(Help.describe("run the hub (REST + RPC + docs) until SIGINT/SIGTERM", {
+      details: [
+        "Environment: DATABASE_URL (unset: embedded PGlite under SWITCHBOARD_DATA_DIR, default .switchboard), " +
+        "SWITCHBOARD_HOST (127.0.0.1), SWITCHBOARD_PORT (7400), SWITCHBOARD_MAX_INFLIGHT (2048), " +
+        "SWITCHBOARD_DEV_TOKEN (auto: only on the embedded database; true also prints one on DATABASE_URL), " +
+        "SWITCHBOARD_DB_POOL_SIZE (16), SWITCHBOARD_LOG_LEVEL (info: debug|info|warn|error).",
+        "Logs: JSON lines on stderr, or lines for people when stderr is a terminal; SWITCHBOARD_LOG_FORMAT=json|pretty chooses."
+      ],
+      examples: [
+        "switchboard serve",
+        "DATABASE_URL=postgres://switchboard@db:5432/switchboard SWITCHBOARD_PORT=8080 switchboard serve"
+      ]
+    }))
   )
 
 const migrate = Command.make("migrate", {}, () => Console.log("database is migrated")).pipe(
-  Command.withDescription("apply pending database migrations and exit"),
+  Command.withDescription(Help.describe("apply pending database migrations and exit", {
+    details: ["On DATABASE_URL, else the embedded database under SWITCHBOARD_DATA_DIR (default .switchboard). The hub also migrates when it starts."],
+    examples: ["switchboard migrate", "DATABASE_URL=postgres://switchboard@db:5432/switchboard switchboard migrate --verbose"]
+  })),
   Command.provide(Live.DatabaseLive)
 )
 
 /** Admin commands share one database connection (and its migrations) per run. */
 const admin = Command.make("switchboard").pipe(
-  Command.withDescription("Switchboard: message-ingestion hub and connector platform"),
+  Command.withDescription(Help.describe("message-ingestion hub and connector platform", {
+    details: ["Run a command with --help for its options and examples, e.g. switchboard token create --help."],
+    examples: ["switchboard serve", "switchboard token create --channel telegram --provider telegram --endpoint telegram:bot:1234", "switchboard requests list --since 24h"]
+  })),
   Command.withSubcommands([
     serve,
     migrate,
@@ -56,8 +70,15 @@ const admin = Command.make("switchboard").pipe(
     routesCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
     actionsCommand,
-    connectorsCommand
+    connectorsCommand,
+    blobsCommand.pipe(Command.provide(Live.DatabaseLive))
   ])
 )
 
-export const run = Command.run(admin, { name: "switchboard", version: "0.1.0" })
+const cli = Entry.make(admin, { name: "switchboard", version: "0.1.0" })
+
+/** Runs the command line `argv` (node, script, words…): help, usage checks, then the command. */
+export const run = cli.run
+
+/** The command tree, for help and for choosing how to log. */
+export const tree = cli.tree

@@ -20,6 +20,7 @@ import { sanitize } from "../delivery/RetryPolicy.js"
 import * as Validate from "../routing/Validate.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
 import { RequestLog, type RequestFilter } from "../../services/RequestLog.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 import * as Filters from "./RequestFilters.js"
 import * as RequestView from "./RequestView.js"
@@ -86,7 +87,13 @@ const list = Command.make(
         )
       }
     })
-).pipe(Command.withDescription("list accepted requests, newest first (filters combine; a last line prints the next page's command)"))
+).pipe(Command.withDescription(Help.describe("list accepted requests, newest first", {
+  details: ["The filters combine; when more match, a last line prints the command for the next page."],
+  examples: [
+    "switchboard requests list --since 24h --lifecycle dead_lettered",
+    "switchboard requests list --channel telegram --query invoice --limit 20 --json"
+  ]
+})))
 
 const show = Command.make(
   "show",
@@ -113,9 +120,10 @@ const show = Command.make(
       }
       yield* o.json ? Output.json({ data: found.value, meta: {} }) : RequestView.print(found.value)
     })
-).pipe(Command.withDescription(
-  "show one request: source, dedupe derivation, text, every delivery with every attempt, attachments and the raw payload"
-))
+).pipe(Command.withDescription(Help.describe("show one request: source, dedupe, text, deliveries, attempts, payload", {
+  details: ["Every delivery with every attempt, the attachments and the raw payload; by request id or by dedupe key."],
+  examples: ["switchboard requests show 01900000-0000-7000-8000-000000000001", "switchboard requests show --key 'telegram:bot:1234:update:991' --json"]
+})))
 
 /** At most this many targets named in a replay (as the API). */
 const MAX_REPLAY_TARGETS = 64
@@ -181,10 +189,17 @@ const replay = Command.make(
       }
       return yield* bulkReplay({ ...o, filter, targets })
     })
-).pipe(Command.withDescription(
-  "deliver requests again, whatever their state, with the same webhook-id: one by ID, or in bulk by the list's filter options " +
-    "(--dry-run counts first; a run replays up to --limit and prints the command that continues; no filter needs --all)"
-))
+).pipe(Command.withDescription(Help.describe("deliver requests again, whatever their state, with the same webhook-id", {
+  details: [
+    "One by ID, or in bulk by the list's filter options: --dry-run counts first; a run replays up to --limit and prints " +
+    "the command that continues; no filter needs --all."
+  ],
+  examples: [
+    "switchboard requests replay 01900000-0000-7000-8000-000000000001 --target crm",
+    "switchboard requests replay --since 24h --lifecycle dead_lettered --dry-run",
+    "switchboard requests replay --since 24h --lifecycle dead_lettered --limit 500"
+  ]
+})))
 
 const bulkReplay = (o: {
   readonly filter: RequestFilter
@@ -250,8 +265,9 @@ const bulkReplay = (o: {
   })
 
 export const requestsCommand = Command.make("requests").pipe(
-  Command.withDescription(
-    "see accepted requests and their deliveries, and replay them (on the database directly, as the local admin; the API's /api/requests needs role operator)"
-  ),
+  Command.withDescription(Help.describe("see accepted requests and their deliveries, and replay them", {
+    details: ["On the database directly, as the local admin (the API's /api/requests needs role operator)."],
+    examples: ["switchboard requests list --since 1h", "switchboard requests show --help"]
+  })),
   Command.withSubcommands([list, show, replay])
 )

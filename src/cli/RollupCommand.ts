@@ -11,11 +11,13 @@ import { bucketSize } from "../stats/Buckets.js"
 import * as PgRollups from "../../layers/Stats/PgRollups.js"
 import { type RollupResult, Rollups } from "../../services/Rollups.js"
 import { StatsConfig } from "../../services/StatsConfig.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
 
 const at = Options.text("at").pipe(
+  Options.withPseudoName("time"),
   Options.withDescription("an RFC 3339 instant with offset; the bucket holding it is rolled up (default: the last complete one)"),
   Options.mapEffect((text) =>
     Either.mapLeft(
@@ -39,7 +41,9 @@ const kindCommand = (kind: RollupKind) =>
       })
       const result = yield* rollups.rollup(kind, when)
       yield* o.json ? Output.json(result) : Console.log(describe(result))
-    })).pipe(Command.withDescription(`roll up one ${kind === "hourly" ? "hour" : "UTC day"} into the ${kind} statistics`))
+    })).pipe(Command.withDescription(Help.describe(`roll up one ${kind === "hourly" ? "hour" : "UTC day"} into the ${kind} statistics`, {
+      examples: [`switchboard rollup ${kind}`, `switchboard rollup ${kind} --at 2026-11-22T10:00:00Z --json`]
+    })))
 
 const catchup = Command.make("catchup", { json }, (o) =>
   Effect.gen(function*() {
@@ -48,7 +52,9 @@ const catchup = Command.make("catchup", { json }, (o) =>
     const all = results.flat()
     if (o.json) return yield* Output.json(all)
     yield* Console.log(all.length === 0 ? "nothing to catch up" : all.map(describe).join("\n"))
-  })).pipe(Command.withDescription("roll up every complete bucket of the catch-up window that was never rolled up"))
+  })).pipe(Command.withDescription(Help.describe("roll up every complete bucket of the catch-up window not rolled up yet", {
+    examples: ["switchboard rollup catchup"]
+  })))
 
 const prune = Command.make("prune", { json }, (o) =>
   Effect.gen(function*() {
@@ -66,10 +72,16 @@ const prune = Command.make("prune", { json }, (o) =>
         `delivery attempt history rows deleted (before ${report.cutoffs.attempts}): ${report.attempt_rows}`
       ].join("\n")
     )
-  })).pipe(Command.withDescription("apply retention: drop old heartbeat partitions, create the next ones, delete old stats rows and delivery attempt history"))
+  })).pipe(Command.withDescription(Help.describe("apply retention: drop old heartbeat partitions, delete old statistics", {
+    details: ["Drops heartbeat partitions past retention, creates the next ones, and deletes old hourly, daily and fanout rows and delivery attempt history (SWITCHBOARD_ATTEMPT_RETENTION_DAYS, 30)."],
+    examples: ["switchboard rollup prune", "switchboard rollup prune --json"]
+  })))
 
 export const rollupCommand = Command.make("rollup").pipe(
-  Command.withDescription("statistics rollups and retention (the hub runs them on schedule: hourly :05, daily 00:15 UTC)"),
+  Command.withDescription(Help.describe("statistics rollups and retention, by hand", {
+    details: ["The hub runs them on schedule (hourly at :05, daily at 00:15 UTC); every run is an idempotent upsert of its bucket."],
+    examples: ["switchboard rollup catchup", "switchboard rollup hourly --at 2026-11-22T10:00:00Z"]
+  })),
   Command.withSubcommands([kindCommand("hourly"), kindCommand("daily"), kindCommand("fanout"), catchup, prune])
 )
 

@@ -9,6 +9,7 @@ import { Config, Console, Effect, Layer, Option } from "effect"
 import * as HttpTelegramApi from "../../layers/TelegramApi/HttpTelegramApi.js"
 import * as PgTelegramWebhookStore from "../../layers/TelegramWebhookStore/PgTelegramWebhookStore.js"
 import * as Webhook from "../connectors/telegram/Webhook.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 const endpoint = Options.text("endpoint").pipe(
@@ -38,7 +39,10 @@ const setWebhook = Command.make(
       yield* Webhook.register(id, url)
       yield* Console.log(`webhook for ${id} set to ${url} (new secret recorded in the hub database); polling now gets 409`)
     })
-).pipe(Command.withDescription("register the webhook with a new random secret_token (cutover to webhook mode)"))
+).pipe(Command.withDescription(Help.describe("register the webhook with a new secret_token (cutover to webhook mode)", {
+  details: ["Needs BUTLER_TELEGRAM_TOKEN (and TELEGRAM_API_BASE_URL to reach another Bot API)."],
+  examples: ["switchboard telegram set-webhook --endpoint telegram:bot:1234 --url https://hub.example.com/telegram/telegram:bot:1234/webhook"]
+})))
 
 const deleteWebhook = Command.make(
   "delete-webhook",
@@ -56,11 +60,13 @@ const deleteWebhook = Command.make(
         `webhook for ${id} deleted; start the polling connector (it resumes from its checkpoint, duplicates are safe)`
       )
     })
-).pipe(Command.withDescription("delete the webhook (rollback to polling)"))
+).pipe(Command.withDescription(Help.describe("delete the webhook (rollback to polling)", {
+  examples: ["switchboard telegram delete-webhook --endpoint telegram:bot:1234"]
+})))
 
 const webhookInfo = Command.make(
   "webhook-info",
-  { endpoint, json: Options.boolean("json").pipe(Options.withDescription("print JSON")) },
+  { endpoint, json: Options.boolean("json").pipe(Options.withDescription("print JSON instead of text")) },
   (o) =>
     Effect.gen(function*() {
       const id = yield* endpointOf(o.endpoint)
@@ -75,7 +81,9 @@ const webhookInfo = Command.make(
         `hub registration:  ${Option.match(hub, { onNone: () => "(none)", onSome: (h) => `${h.url} at ${h.updatedAt}` })}`
       ].join("\n"))
     })
-).pipe(Command.withDescription("show the webhook as Telegram and the hub see it (verify a cutover)"))
+).pipe(Command.withDescription(Help.describe("show the webhook as Telegram and the hub see it (verify a cutover)", {
+  examples: ["switchboard telegram webhook-info --endpoint telegram:bot:1234 --json"]
+})))
 
 /** Telegram's client (from the environment) for the telegram subcommands; the database comes from the caller. */
 export const TelegramCliLive = Layer.merge(
@@ -84,6 +92,8 @@ export const TelegramCliLive = Layer.merge(
 )
 
 export const telegramCommand = Command.make("telegram").pipe(
-  Command.withDescription("Telegram bot webhook administration (cutover and rollback)"),
+  Command.withDescription(Help.describe("Telegram bot webhook administration (cutover and rollback)", {
+    examples: ["switchboard telegram webhook-info"]
+  })),
   Command.withSubcommands([setWebhook, deleteWebhook, webhookInfo])
 )

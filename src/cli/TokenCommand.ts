@@ -2,11 +2,12 @@
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Clock, Console, Data, Effect, Either, Option, Redacted } from "effect"
 import { Plan } from "../domain/Principal.js"
-import { allowedRoles, allowedTenants, DEFAULT_TENANT, parseRole, type Role, TENANT_PATTERN } from "../domain/Roles.js"
+import { allowedRoles, allowedTenants, DEFAULT_TENANT, parseRole, type Role, roles, TENANT_PATTERN } from "../domain/Roles.js"
 import { scopeProblem } from "../domain/Token.js"
 import type { TokenRecord } from "../../services/TokenStore.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import * as DurationSpec from "./DurationSpec.js"
+import * as Help from "./Help.js"
 import * as Output from "./Output.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
@@ -14,6 +15,7 @@ const json = Options.boolean("json").pipe(Options.withDescription("print JSON in
 const durationOption = (name: string, description: string) =>
   Options.text(name).pipe(
     Options.withDescription(description),
+    Options.withPseudoName("duration"),
     Options.mapEffect((spec) =>
       Either.mapLeft(DurationSpec.parse(spec), (message) => ValidationError.invalidValue(HelpDoc.p(message)))
     )
@@ -23,9 +25,10 @@ const usage = (message: string) => ValidationError.invalidValue(HelpDoc.p(messag
 
 /** `--role` in any case (`Operator`), `read` as the old name of viewer; anything else names the allowed values. */
 const roleOption = Options.text("role").pipe(
+  Options.withPseudoName(roles.join("|")),
   Options.withDescription(
     "viewer (dashboard), author, operator (connector resources), auditor (registry history/export), compliance, " +
-      "admin (all); narrow: ingest (a connector's events and heartbeats), actions (outbound actions). Any case; read = viewer"
+      "admin (all); narrow: ingest (a connector's events and heartbeats, the default), actions (outbound actions). Any case; read = viewer"
   ),
   Options.mapEffect((name) => {
     const role = parseRole(name)
@@ -79,12 +82,12 @@ const create = Command.make(
       Options.withDefault("free" as const),
       Options.withDescription("outbound actions plan: free (1 successful call per action per UTC day) or pro (unlimited)")
     ),
-    expiresIn: durationOption("expires-in", "lifetime such as 90d, 12h or never").pipe(
+    expiresIn: durationOption("expires-in", "lifetime: a number with s, m, h, d or w (90d, 12h), or never (default 90d)").pipe(
       Options.withDefault<number | "never">(90 * 86_400_000)
     ),
-    replaces: Options.text("replaces").pipe(Options.optional, Options.withDescription("id of the token this one replaces")),
-    label: Options.text("label").pipe(Options.optional, Options.withDescription("a note for people")),
-    env: Options.text("env").pipe(Options.withDefault("live"), Options.withDescription("environment tag in the token prefix")),
+    replaces: Options.text("replaces").pipe(Options.optional, Options.withDescription("id of the token this one replaces (tk_…; recorded, the old one keeps working)")),
+    label: Options.text("label").pipe(Options.optional, Options.withDescription("a note for people, shown by token list")),
+    env: Options.text("env").pipe(Options.withDefault("live"), Options.withDescription("environment tag in the token prefix, sw_<env>_… (default live)")),
     json
   },
   (o) =>
@@ -106,7 +109,13 @@ const create = Command.make(
       })
       yield* printCreated(secret, record, o.json)
     })
-).pipe(Command.withDescription("create a scoped API token; the secret is printed once"))
+).pipe(Command.withDescription(Help.describe("create a scoped API token; the secret is printed once", {
+  details: ["The scope is channel/provider/endpoint: the token may ingest only envelopes from that source (* matches any)."],
+  examples: [
+    "switchboard token create --channel telegram --provider telegram --endpoint telegram:bot:1234",
+    "switchboard token create --channel '*' --provider '*' --endpoint '*' --role admin --expires-in 30d --label ops --json"
+  ]
+})))
 
 const list = Command.make("list", { json }, (o) =>
   Effect.gen(function*() {
@@ -126,7 +135,9 @@ const list = Command.make("list", { json }, (o) =>
       })),
       ["id", "status", "role", "tenant", "plan", "scope", "expires", "replaces", "label"]
     )
-  })).pipe(Command.withDescription("list tokens (never their secrets)"))
+  })).pipe(Command.withDescription(Help.describe("list tokens with their status, role, scope and expiry (never their secrets)", {
+    examples: ["switchboard token list", "switchboard token list --json"]
+  })))
 
 const revoke = Command.make(
   "revoke",
@@ -140,7 +151,9 @@ const revoke = Command.make(
       const record = yield* (yield* TokenStore).revoke(o.id, o.reason)
       yield* o.json ? Output.json(record) : Console.log(`revoked ${record.id} at ${record.revoked_at}: ${record.revoked_reason}`)
     })
-).pipe(Command.withDescription("revoke a token now; it answers 401 from then on"))
+).pipe(Command.withDescription(Help.describe("revoke a token now; it answers 401 from then on", {
+  examples: ["switchboard token revoke tk_0123456789ab --reason 'leaked in a CI log'"]
+})))
 
 const rotate = Command.make(
   "rotate",
@@ -162,9 +175,14 @@ const rotate = Command.make(
       yield* printCreated(secret, record, o.json)
       if (!o.json) yield* Console.log(`${previous.id} keeps working until ${previous.expires_at}`)
     })
-).pipe(Command.withDescription("replace a token with a new one of the same scope; the old one expires after --grace"))
+).pipe(Command.withDescription(Help.describe("replace a token with a new one of the same scope", {
+  details: ["The old token keeps working for --grace, then expires."],
+  examples: ["switchboard token rotate tk_0123456789ab", "switchboard token rotate tk_0123456789ab --grace 1h --expires-in 90d --json"]
+})))
 
 export const tokenCommand = Command.make("token").pipe(
-  Command.withDescription("manage API tokens"),
+  Command.withDescription(Help.describe("manage API tokens", {
+    examples: ["switchboard token list", "switchboard token create --help"]
+  })),
   Command.withSubcommands([create, list, revoke, rotate])
 )
