@@ -169,6 +169,23 @@ export const connectorConfig = (scope: ConnectorScope): Config.Config<ConnectorC
   )
 }
 
+/** Where a connector process serves its probe (`GET /health`, `GET /metrics`). */
+export interface ProbeAddress {
+  /** CONNECTOR_HTTP_HOST, default 127.0.0.1 (loopback: reachable only from this machine). */
+  readonly host: string
+  /** CONNECTOR_HTTP_PORT, 1–65535. */
+  readonly port: number
+}
+
+/**
+ * CONNECTOR_HTTP_PORT / CONNECTOR_HTTP_HOST of a connector process: the probe is off (None) unless the
+ * port is set. Hosted connectors never read these (the hub has /ready and /metrics).
+ */
+export const probeConfig: Config.Config<Option.Option<ProbeAddress>> = Config.all({
+  port: optional(["CONNECTOR_HTTP_PORT"], number("a port number from 1 to 65535", (n) => Number.isInteger(n) && n >= 1 && n <= 65535)),
+  host: withDefault(["CONNECTOR_HTTP_HOST"], text, "127.0.0.1")
+}).pipe(Config.map(({ host, port }) => Option.map(port, (port): ProbeAddress => ({ host, port }))))
+
 /**
  * With several hosted connectors, an unprefixed instance setting cannot say whose it is: each one set
  * is a problem naming the prefixed variables to use instead.

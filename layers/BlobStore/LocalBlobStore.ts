@@ -2,10 +2,13 @@
  * BlobStore in a local directory (CONNECTOR_BLOB_STORE_DIR): `<dir>/sha256/<ab>/<hex>` for
  * `local://sha256/<hex>`. Writes are atomic (temp file in the same directory, fsync, rename), and a
  * reference is only ever parsed as 64 hex characters, so no reference can reach outside `<dir>`.
+ * Storing bytes that are already stored refreshes the blob's modification time: `switchboard blobs gc`
+ * removes only unreferenced blobs older than its cut-off, so a blob just put again is never collected
+ * before the event referring to it reaches the hub.
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import {
   BlobNotFound,
@@ -15,6 +18,7 @@ import {
   makeRef,
   parseRef
 } from "../../services/BlobStore.js"
+import * as LocalBlobFiles from "./LocalBlobFiles.js"
 
 export const SCHEME = "local"
 
@@ -26,7 +30,7 @@ export const make = (dir: string) =>
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const root = path.resolve(dir)
-    const fileOf = (sha256: string) => path.join(root, "sha256", sha256.slice(0, 2), sha256)
+    const fileOf = (sha256: string) => LocalBlobFiles.fileOf(path, root, sha256)
     const hashOf = (storageRef: string): Effect.Effect<string, BlobRefInvalid> =>
       Option.match(parseRef(SCHEME, storageRef), {
         onNone: () => Effect.fail(new BlobRefInvalid({ storageRef })),
@@ -53,7 +57,10 @@ export const make = (dir: string) =>
         Effect.gen(function*() {
           const sha256 = createHash("sha256").update(bytes).digest("hex")
           const file = fileOf(sha256)
-          if (!(yield* fs.exists(file))) {
+          if (yield* fs.exists(file)) {
+            const now = new Date(yield* Clock.currentTimeMillis)
+            yield* fs.utimes(file, now, now)
+          } else {
             yield* fs.makeDirectory(path.dirname(file), { recursive: true })
             yield* writeAtomically(file, bytes)
           }
