@@ -5,6 +5,7 @@ import type { PgClient } from "@effect/sql-pg"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Redacted } from "effect"
 import * as HttpHub from "../src/http/Server.js"
+import { CALLBACK_PATH as GMAIL_OAUTH_CALLBACK } from "../src/oauth/GmailOAuth.js"
 import * as StatsWorker from "../src/stats/Worker.js"
 import * as DevToken from "../src/tokens/DevToken.js"
 import { DatabaseLocation } from "../services/Database.js"
@@ -27,6 +28,7 @@ import * as PgConnectorRegistry from "./ConnectorRegistry/PgConnectorRegistry.js
 import * as PgResourceStore from "./ResourceStore/PgResourceStore.js"
 import * as PgRequestLog from "./RequestLog/PgRequestLog.js"
 import * as HttpTargetTester from "./TargetTester/HttpTargetTester.js"
+import * as OtlpTracing from "./Tracing/OtlpTracing.js"
 
 /** The configured database (DATABASE_URL or embedded), migrated. */
 export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
@@ -86,6 +88,16 @@ const banner = (config: HubConfigShape) =>
     yield* Effect.logInfo("hub started").pipe(Effect.annotateLogs({ address, database: location.kind }))
   })
 
+/**
+ * The hub's tracing: OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set, else the tracer disabled (spans
+ * would only cost time on every request and query). Probes, scrapes and the OAuth callback (its query
+ * carries the authorization code) get no server span.
+ */
+export const TracingLive = OtlpTracing.layer({
+  serviceName: "switchboard-hub",
+  untracedPaths: ["/health", "/ready", "/metrics", GMAIL_OAUTH_CALLBACK]
+})
+
 /** The whole hub: the app (database ready, migrated) and every route are built before the port opens. */
 export const hubLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
   Layer.mergeAll(
@@ -98,6 +110,6 @@ export const hubLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<Dat
     Layer.provide(appLayer(config, database)),
     // hosted connectors' settings are checked first: a bad one fails the start before the database and the port
     Layer.provide(HostedConnectors.HostedConfigLive),
-    // No trace exporter is configured, so spans would only cost time on every request and query.
-    Layer.provide(Layer.setTracerEnabled(false))
+    // built first: a bad tracing setting fails the start before anything else, and every layer sees the tracer
+    Layer.provide(TracingLive)
   )

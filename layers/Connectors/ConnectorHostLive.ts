@@ -13,6 +13,8 @@ import {
   type ConnectorConfigShape,
   type HostedConnector,
   HostedConnectors,
+  probeConfig,
+  type ProbeAddress,
   problemsOf,
   toInvalid,
   unambiguous
@@ -20,9 +22,11 @@ import {
 import { PushFailed, PushReceivers } from "../../services/PushReceivers.js"
 import { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
 import { types } from "../../src/connectors/Registry.js"
+import * as Probe from "../../src/connectors/runtime/Probe.js"
 import * as Runtime from "../../src/connectors/runtime/Runtime.js"
 import * as InProcessSwitchboardClient from "../SwitchboardClient/InProcessSwitchboardClient.js"
 import * as RpcSwitchboardClient from "../SwitchboardClient/RpcSwitchboardClient.js"
+import * as OtlpTracing from "../Tracing/OtlpTracing.js"
 import { type RunnableSource, sources } from "./Builtins.js"
 import { FilesLive } from "./HostFiles.js"
 
@@ -50,8 +54,16 @@ const makeRuntime = Effect.gen(function*() {
   return { connector, runtime }
 })
 
-/** A connector process: nothing can push to it, it polls. */
-const processRuntime = Layer.scopedDiscard(Effect.flatMap(makeRuntime, ({ runtime }) => Effect.forkScoped(runtime.run)))
+/**
+ * A connector process: nothing can push to it, it polls. With CONNECTOR_HTTP_PORT its probe is bound
+ * before polling starts, so a port that is taken fails the start.
+ */
+const processRuntime = (probe: Option.Option<ProbeAddress>) =>
+  Layer.scopedDiscard(Effect.gen(function*() {
+    const { connector, runtime } = yield* makeRuntime
+    if (Option.isSome(probe)) yield* Probe.serve(connector.connectorType, probe.value, runtime.heartbeat.message)
+    yield* Effect.forkScoped(runtime.run)
+  }))
 
 /**
  * A connector inside the hub: one that takes pushed updates registers with the hub's PushReceivers (the
@@ -71,12 +83,22 @@ const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
   yield* Effect.forkScoped(runtime.run)
 }))
 
-/** One connector as its own process: SWITCHBOARD_URL and SWITCHBOARD_API_TOKEN locate the hub. */
+/**
+ * One connector as its own process: SWITCHBOARD_URL and SWITCHBOARD_API_TOKEN locate the hub. Its
+ * settings and the probe's (CONNECTOR_HTTP_PORT, CONNECTOR_HTTP_HOST) are checked together.
+ */
 export const processLayer = (type: string, entry: RunnableSource) =>
-  processRuntime.pipe(
-    Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive, RpcSwitchboardClient.layerConfig)),
-    Layer.provideMerge(Layer.effect(ConnectorConfig, Effect.mapError(settingsOf(type, entry, []), toInvalid))),
-    Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
+  Layer.unwrapEffect(Effect.map(
+    Effect.mapError(Config.all([settingsOf(type, entry, []), probeConfig]), toInvalid),
+    ([config, probe]) =>
+      processRuntime(probe).pipe(
+        Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive, RpcSwitchboardClient.layerConfig)),
+        Layer.provideMerge(Layer.succeed(ConnectorConfig, config)),
+        Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
+      )
+  )).pipe(
+    // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set (layers/Tracing), else the tracer is disabled
+    Layer.provide(OtlpTracing.layer({ serviceName: `switchboard-connector-${type}` }))
   )
 
 /** One connector inside the hub, on its checked settings. */
@@ -92,7 +114,10 @@ const hostedLayer = ({ config, connectorType }: HostedConnector, entry: Runnable
       }))
     )),
     Layer.provide(Layer.succeed(ConnectorConfig, config)),
-    Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
+    Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
+    // Layers are memoized by reference: without a fresh build per connector, a second hosted connector
+    // would get the first one's runtime (never started) and its checkpoint and dead-letter files.
+    Layer.fresh
   )
 
 /** SWITCHBOARD_CONNECTORS: comma-separated connector types the hub runs in-process (default none). */

@@ -1,9 +1,12 @@
 /**
  * One delivery attempt: POST the canonical request, signed per Standard Webhooks, and decide what it
  * means (delivered, retry when, or dead letter). Never fails: network errors and timeouts are transient.
+ * The request carries `traceparent` (and `tracestate`) continuing the trace stored with the inbox row
+ * (the envelope's control.trace_context): the attempt's own span when this hub exports spans, else the
+ * sender's context passed on unchanged, so the receiver can join the trace either way.
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Metric, Option, Random, Stream } from "effect"
+import { Clock, Duration, Effect, Metric, Option, Random, Stream, type Tracer } from "effect"
 import ipaddr from "ipaddr.js"
 import * as Addresses from "../../src/delivery/Addresses.js"
 import * as CanonicalRequest from "../../src/delivery/CanonicalRequest.js"
@@ -11,6 +14,7 @@ import type * as RetryPolicy from "../../src/delivery/RetryPolicy.js"
 import { classify, decide } from "../../src/delivery/RetryPolicy.js"
 import * as Signature from "../../src/delivery/Signature.js"
 import type { Verdict } from "../../src/domain/DeliveryVerdict.js"
+import * as TraceContext from "../../src/tracing/TraceContext.js"
 import type { AttemptResult, ClaimedDelivery } from "../../services/DeliveryStore.js"
 import { perTarget } from "./WorkerMetrics.js"
 
@@ -81,12 +85,29 @@ const addressRefused = (target: string, reason: string) =>
     error: `address refused: ${reason}`
   } satisfies Verdict)
 
+/** The trace headers of an attempt: its own span when exported, else the stored parent passed on, else none. */
+export const traceHeaders = (
+  span: Option.Option<Tracer.Span>,
+  stored: TraceContext.TraceParent | undefined
+): Record<string, string> => {
+  const traceparent = Option.isSome(span) ? TraceContext.format(span.value) : stored && TraceContext.format(stored)
+  if (traceparent === undefined) return {}
+  return stored?.tracestate === undefined ? { traceparent } : { traceparent, tracestate: stored.tracestate }
+}
+
+/** The stored trace context of the row's request, when it names a valid W3C parent. */
+const storedParent = (row: ClaimedDelivery): TraceContext.TraceParent | undefined => {
+  const read = TraceContext.read(row.request.trace_context)
+  return read._tag === "Valid" ? read.parent : undefined
+}
+
 export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
-  const post = (row: ClaimedDelivery, url: string, key: Buffer, nowMs: number) => {
+  const post = (row: ClaimedDelivery, url: string, key: Buffer, nowMs: number, trace: Record<string, string>) => {
     const body = CanonicalRequest.encode(row.request, row.target, row.webhook_id)
     const timestamp = Math.floor(nowMs / 1000)
     const request = HttpClientRequest.post(url).pipe(
       HttpClientRequest.setHeaders({
+        ...trace,
         "webhook-id": row.webhook_id,
         "webhook-timestamp": String(timestamp),
         "webhook-signature": Signature.sign(key, row.webhook_id, timestamp, body),
@@ -114,6 +135,24 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
     )
   }
 
+  /** One POST inside the attempt's span (a child of the stored trace context, else a root). */
+  const traced = (row: ClaimedDelivery, url: string, key: Buffer, nowMs: number) => {
+    const stored = storedParent(row)
+    return Effect.flatMap(TraceContext.currentRecorded, (span) => post(row, url, key, nowMs, traceHeaders(span, stored))).pipe(
+      Effect.tap((verdict) =>
+        Effect.annotateCurrentSpan({
+          "switchboard.verdict": verdict._tag,
+          ...(verdict.status === null ? {} : { "http.response.status_code": verdict.status })
+        })),
+      Effect.withSpan("Delivery.attempt", {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: { "switchboard.target": row.target, "switchboard.webhook_id": row.webhook_id, "switchboard.attempt": row.attempts + 1 },
+        ...(stored === undefined ? { root: true } : { parent: TraceContext.toExternalSpan(stored) })
+      })
+    )
+  }
+
   /**
    * The outcome of one attempt at `row`. A defect is logged and counts as a failed attempt under the same
    * policy (backoff, then a dead letter when attempts run out), never an endless retry.
@@ -123,7 +162,7 @@ export const make = (client: HttpClient.HttpClient, options: PosterOptions) => {
       const start = yield* Clock.currentTimeMillis
       const verdict: Verdict = row.endpoint === null
         ? { _tag: "Permanent", status: null, error: `target "${row.target}" was removed` }
-        : yield* post(row, row.endpoint.url, Signature.keyOf(row.endpoint.secret), start)
+        : yield* traced(row, row.endpoint.url, Signature.keyOf(row.endpoint.secret), start)
       const end = yield* Clock.currentTimeMillis
       yield* Metric.update(perTarget(row.target).duration, (end - start) / 1000)
       return decide(options.retry, verdict, row.attempts + 1, end, yield* Random.next)

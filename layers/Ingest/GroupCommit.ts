@@ -6,7 +6,8 @@
  * answered alone (the store isolates it), and only an unavailable database fails the whole group.
  * A caller waits at most `deadline`, queueing included.
  */
-import { Chunk, Clock, Deferred, Duration, Effect, Exit, Queue, Schedule } from "effect"
+import { Chunk, Clock, Deferred, Duration, Effect, Exit, type Option, Queue, Schedule, type Tracer } from "effect"
+import * as IngestSpans from "../../src/tracing/IngestSpans.js"
 import {
   type InboxStoreService,
   InboxUnavailable,
@@ -19,6 +20,8 @@ interface Pending {
   readonly done: Deferred.Deferred<InsertOutcome, InboxUnavailable>
   /** When the caller queued it (Clock millis), for the deadline sweep. */
   readonly since: number
+  /** The caller's span: the group's insert is traced under (or linked to) it. */
+  readonly span: Option.Option<Tracer.AnySpan>
 }
 
 export interface Options {
@@ -53,7 +56,9 @@ export const make = (store: InboxStoreService, options: Options = defaults) =>
       const group = yield* Effect.filter(taken, (p) => Effect.negate(Deferred.isDone(p.done)))
       if (group.length === 0) return
       // Exit, not Either: a defect in one insert must reach its callers, not kill the writer.
-      const exit = yield* Effect.exit(store.insertMany(group.map((p) => p.row)))
+      const exit = yield* Effect.exit(store.insertMany(group.map((p) => p.row)).pipe(
+        Effect.withSpan("Ingest.groupCommit", IngestSpans.forGroup(group.map((p) => p.span), group.length))
+      ))
       yield* Effect.forEach(group, (p, i) => Deferred.done(p.done, Exit.map(exit, (outcomes) => outcomes[i]!)), {
         discard: true
       })
@@ -71,8 +76,8 @@ export const make = (store: InboxStoreService, options: Options = defaults) =>
     yield* Effect.forkScoped(Effect.repeat(sweep, Schedule.spaced(SWEEP_EVERY)))
 
     return (row: NewInboxRow): Effect.Effect<InsertOutcome, InboxUnavailable> =>
-      Effect.flatMap(Effect.zip(Deferred.make<InsertOutcome, InboxUnavailable>(), Clock.currentTimeMillis), ([done, since]) => {
-        const pending: Pending = { row, done, since }
+      Effect.flatMap(Effect.all([Deferred.make<InsertOutcome, InboxUnavailable>(), Clock.currentTimeMillis, IngestSpans.callerSpan]), ([done, since, span]) => {
+        const pending: Pending = { row, done, since, span }
         waiting.add(pending)
         return Effect.zipRight(
           Queue.offer(queue, pending),

@@ -22,6 +22,7 @@ import * as RequestIds from "../../src/ingest/RequestIds.js"
 import { validateEnvelope } from "../../src/ingest/Validate.js"
 import { jsonBytes } from "../../src/domain/Text.js"
 import * as IngestMetrics from "../../src/metrics/IngestMetrics.js"
+import * as IngestSpans from "../../src/tracing/IngestSpans.js"
 import { Ingest } from "../../services/Ingest.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 import * as GroupCommit from "./GroupCommit.js"
@@ -173,7 +174,7 @@ export const make = (options: Options = defaults) =>
         Effect.flatMap((row) => Effect.map(router.route(row), (targets): NewInboxRow => ({ ...row, targets })))
       )
 
-    const accept = Effect.fn("Ingest.accept")(function*(input: unknown, principal: Principal) {
+    const acceptUntraced = Effect.fnUntraced(function*(input: unknown, principal: Principal) {
       const envelope = yield* Effect.flatMap(
         checkRole(principal),
         () => Either.flatMap(validateEnvelope(input), (e) => checkScope(principal, e))
@@ -185,10 +186,15 @@ export const make = (options: Options = defaults) =>
         yield* logRefused(outcome)
         return yield* refusedError(outcome.reason)
       }
+      yield* Effect.annotateCurrentSpan({ "switchboard.request_id": outcome.request_id, "switchboard.duplicate": outcome._tag === "Duplicate" })
       return toAnswer(row, outcome)
     })
 
-    const acceptBatch = Effect.fn("Ingest.acceptBatch")(function*(inputs: ReadonlyArray<unknown>, principal: Principal) {
+    /** The span continues the envelope's control.trace_context when it names a valid W3C parent. */
+    const accept = (input: unknown, principal: Principal) =>
+      Effect.flatMap(IngestSpans.forEnvelope(input), (span) => Effect.withSpan(acceptUntraced(input, principal), "Ingest.accept", span))
+
+    const acceptBatchUntraced = Effect.fnUntraced(function*(inputs: ReadonlyArray<unknown>, principal: Principal) {
       yield* Effect.tapError(checkRole(principal), () => rejectedInputs(inputs))
       if (inputs.length === 0 || inputs.length > MAX_BATCH) {
         yield* rejectedInputs(inputs)
@@ -227,8 +233,14 @@ export const make = (options: Options = defaults) =>
         rejected: results.filter((r) => r.status === "rejected").length,
         results
       }
+      yield* Effect.annotateCurrentSpan({ "switchboard.accepted": answer.accepted, "switchboard.rejected": answer.rejected })
       return answer
     })
+
+    /** The span links each envelope's trace (a batch has one parent: the request). */
+    const acceptBatch = (inputs: ReadonlyArray<unknown>, principal: Principal) =>
+      Effect.flatMap(IngestSpans.forBatch(inputs), (span) =>
+        Effect.withSpan(acceptBatchUntraced(inputs, principal), "Ingest.acceptBatch", span))
 
     return Ingest.of(IngestMetrics.instrument({ accept, acceptBatch }))
   })

@@ -5,6 +5,7 @@
 import { Effect, Layer, Option } from "effect"
 import type { Principal } from "../../src/domain/Principal.js"
 import { DEFAULT_TENANT } from "../../src/domain/Roles.js"
+import * as TraceContext from "../../src/tracing/TraceContext.js"
 import { Heartbeats } from "../../services/Heartbeats.js"
 import { Ingest } from "../../services/Ingest.js"
 import { HeartbeatUnsupported, SwitchboardClient } from "../../services/SwitchboardClient.js"
@@ -21,10 +22,14 @@ export const make = (principal: Principal) =>
     const ingest = yield* Ingest
     const heartbeats = yield* Effect.serviceOption(Heartbeats)
     return SwitchboardClient.of({
+      // With tracing on, each envelope names this call's span as its control.trace_context (src/tracing).
       ingest: (envelope) =>
-        ingest.accept(envelope, principal).pipe(Effect.mapError(fromHub), Effect.withSpan("SwitchboardClient.ingest")),
+        Effect.flatMap(TraceContext.stamp(envelope), (stamped) => ingest.accept(stamped, principal)).pipe(
+          Effect.mapError(fromHub),
+          Effect.withSpan("SwitchboardClient.ingest")
+        ),
       ingestBatch: (envelopes) =>
-        ingest.acceptBatch(envelopes, principal).pipe(
+        Effect.flatMap(TraceContext.stampAll(envelopes), (stamped) => ingest.acceptBatch(stamped, principal)).pipe(
           Effect.map((answer) => batchOutcomes(answer.results)),
           Effect.mapError(fromHub),
           Effect.withSpan("SwitchboardClient.ingestBatch")

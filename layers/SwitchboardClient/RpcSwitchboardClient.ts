@@ -8,6 +8,7 @@ import { Cause, Duration, Effect, Layer, type Redacted } from "effect"
 import type { IngestEnvelopeInput } from "../../src/domain/Envelope.js"
 import type { HeartbeatInput } from "../../src/domain/Heartbeat.js"
 import * as Client from "../../src/rpc/Client.js"
+import * as TraceContext from "../../src/tracing/TraceContext.js"
 import { HubRpcs } from "../../src/rpc/HubRpcs.js"
 import { ConnectorStartFailed } from "../../services/SourceConnector.js"
 import { SwitchboardTokenConfig, SwitchboardUrlConfig } from "../../services/ConnectorConfig.js"
@@ -84,10 +85,11 @@ export const make = (options: Options) =>
       )
 
     return SwitchboardClient.of({
+      // With tracing on, each envelope names this call's span as its control.trace_context (src/tracing).
       ingest: (envelope: IngestEnvelopeInput) =>
-        hub.Ingest(envelope).pipe(settle("ingest", timeout), Effect.withSpan("SwitchboardClient.ingest")),
+        Effect.flatMap(TraceContext.stamp(envelope), hub.Ingest).pipe(settle("ingest", timeout), Effect.withSpan("SwitchboardClient.ingest")),
       ingestBatch: (envelopes) =>
-        hub.IngestBatch({ envelopes }).pipe(
+        Effect.flatMap(TraceContext.stampAll(envelopes), (stamped) => hub.IngestBatch({ envelopes: stamped })).pipe(
           Effect.map((answer) => batchOutcomes(answer.results)),
           settle("ingest batch", timeout),
           Effect.withSpan("SwitchboardClient.ingestBatch")
