@@ -28,6 +28,7 @@ import connectorDefinitions from "./0063_connector_definitions.js"
 import consoleDeliveries from "./0064_console_deliveries.js"
 import consoleInboxSearch from "./0065_console_inbox_search.js"
 import sourceCounts from "./0066_source_counts.js"
+import connectorDegradation from "./0067_connector_degradation.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -53,5 +54,6 @@ export const migrations = {
   "0063_connector_definitions": connectorDefinitions,
   "0064_console_deliveries": consoleDeliveries,
   "0065_console_inbox_search": consoleInboxSearch,
-  "0066_source_counts": sourceCounts
+  "0066_source_counts": sourceCounts,
+  "0067_connector_degradation": connectorDegradation
 }

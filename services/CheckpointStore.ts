@@ -13,6 +13,15 @@ export interface Checkpoint {
   readonly updatedAt: DateTime.Utc
 }
 
+/**
+ * What loading found: the checkpoint, none yet (a first start), or one that cannot be used (unreadable or
+ * not a JSON object; `why` says which, without its content).
+ */
+export type CheckpointRead =
+  | { readonly _tag: "Found"; readonly checkpoint: Checkpoint }
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Corrupt"; readonly why: string }
+
 /** The checkpoint could not be written (disk full, permission denied, …); the old one is still in place. */
 export class CheckpointSaveFailed extends Schema.TaggedError<CheckpointSaveFailed>()("CheckpointSaveFailed", {
   location: Schema.String,
@@ -24,6 +33,8 @@ export interface CheckpointStoreService {
   readonly location: string
   /** The saved checkpoint; None when missing or corrupt (a corrupt one is logged once, naming the location). */
   readonly load: Effect.Effect<Option.Option<Checkpoint>>
+  /** Like `load`, saying whether a missing checkpoint was never saved or is corrupt (counted by the runtime). */
+  readonly read: Effect.Effect<CheckpointRead>
   /** Replaces the checkpoint atomically and answers it as stored. */
   readonly save: (cursor: Cursor) => Effect.Effect<Checkpoint, CheckpointSaveFailed>
 }

@@ -6,6 +6,7 @@
  */
 import { Context, type Duration, type Effect, type Option, Schema } from "effect"
 import type { IngestEnvelopeInput } from "../src/domain/Envelope.js"
+import type { DegradationCount } from "../src/domain/Heartbeat.js"
 
 /** A position in the source, persisted verbatim as the checkpoint (e.g. Telegram `{"last_update_id": 42}`). */
 export const Cursor = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
@@ -54,6 +55,12 @@ export class ConnectorStartFailed extends Schema.TaggedError<ConnectorStartFaile
 
 /** Every way a fetch can fail; each has its own rule in the runtime. */
 export type SourceError = SourceRateLimited | SourceTransient | SourceUnauthorized | SourceConflict | CursorExpired
+
+/**
+ * What a connector counts of its own degradations since start, by kind (heartbeat `degradation`): what the
+ * runtime cannot see, such as Gmail's gap fills or OAuth refresh failures. The runtime adds its own counts.
+ */
+export type ConnectorDegradation = { readonly [K in DegradationCount]?: number }
 
 /** One unit of work in source order: an event to submit, or an event deliberately skipped. */
 export type SourceItem =
@@ -114,6 +121,8 @@ export interface SourceConnectorService {
   readonly wakeups?: Effect.Effect<void>
   /** The connector's own counters (names as in heartbeat `source_counters`), sent with every heartbeat. */
   readonly counters?: Effect.Effect<Readonly<Record<string, number>>>
+  /** The connector's own degradation counts, sent in every heartbeat's `degradation` (added to the runtime's). */
+  readonly degradation?: Effect.Effect<ConnectorDegradation>
 }
 
 export class SourceConnector extends Context.Tag("switchboard/SourceConnector")<

@@ -7,7 +7,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import { DateTime, Effect, Either, Layer, Option, Random, Schema } from "effect"
-import { type Checkpoint, CheckpointSaveFailed, CheckpointStore } from "../../services/CheckpointStore.js"
+import { type Checkpoint, type CheckpointRead, CheckpointSaveFailed, CheckpointStore } from "../../services/CheckpointStore.js"
 import { Cursor } from "../../services/SourceConnector.js"
 
 const decodeFile = Schema.decodeUnknownEither(Schema.parseJson(Cursor))
@@ -24,32 +24,34 @@ export const make = (file: string) =>
     const location = path.resolve(file)
     const dir = path.dirname(location)
 
-    const startFresh = (why: string) =>
+    const corrupt = (why: string) =>
       Effect.logError(`checkpoint ${location} ${why}; starting from scratch`).pipe(
-        Effect.annotateLogs({ checkpoint: location }),
-        Effect.as(Option.none<Checkpoint>())
+        Effect.annotateLogs({ checkpoint: location, degradation: "checkpoint_corrupt" }),
+        Effect.as<CheckpointRead>({ _tag: "Corrupt", why })
       )
 
     /** The first start: not a fault, so not an error. */
     const firstStart = Effect.logInfo(`no checkpoint yet, starting from the beginning (${location})`).pipe(
       Effect.annotateLogs({ checkpoint: location }),
-      Effect.as(Option.none<Checkpoint>())
+      Effect.as<CheckpointRead>({ _tag: "Missing" })
     )
 
-    const load = Effect.gen(function*() {
+    const read = Effect.gen(function*() {
       const text = yield* fs.readFileString(location).pipe(Effect.either)
       if (Either.isLeft(text)) {
         return yield* text.left._tag === "SystemError" && text.left.reason === "NotFound"
           ? firstStart
-          : startFresh(`cannot be read (${text.left.message})`)
+          : corrupt(`cannot be read (${text.left.message})`)
       }
       const cursor = decodeFile(text.right)
-      if (Either.isLeft(cursor)) return yield* startFresh("is corrupt (not a JSON object)")
+      if (Either.isLeft(cursor)) return yield* corrupt("is corrupt (not a JSON object)")
       const info = yield* fs.stat(location).pipe(Effect.option)
       const mtime = Option.flatMap(info, (i) => i.mtime)
       const updatedAt = Option.isSome(mtime) ? DateTime.unsafeFromDate(mtime.value) : yield* DateTime.now
-      return Option.some<Checkpoint>({ cursor: cursor.right, updatedAt })
+      return { _tag: "Found", checkpoint: { cursor: cursor.right, updatedAt } } satisfies CheckpointRead
     }).pipe(Effect.withSpan("CheckpointStore.load"))
+
+    const load = Effect.map(read, (r) => (r._tag === "Found" ? Option.some(r.checkpoint) : Option.none<Checkpoint>()))
 
     const writeSynced = (target: string, bytes: Uint8Array) =>
       Effect.scoped(Effect.flatMap(fs.open(target, { flag: "w", mode: FILE_MODE }), (f) => Effect.zipRight(f.writeAll(bytes), f.sync)))
@@ -73,7 +75,7 @@ export const make = (file: string) =>
         Effect.withSpan("CheckpointStore.save")
       )
 
-    return CheckpointStore.of({ location, load, save })
+    return CheckpointStore.of({ location, load, read, save })
   })
 
 export const layer = (file: string) => Layer.effect(CheckpointStore, make(file))

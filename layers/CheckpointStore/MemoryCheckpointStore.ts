@@ -1,6 +1,6 @@
 /** The checkpoint in memory (tests, and connectors whose position needs no persistence). */
 import { DateTime, Effect, Layer, Option, Ref } from "effect"
-import { type Checkpoint, CheckpointStore } from "../../services/CheckpointStore.js"
+import { type Checkpoint, type CheckpointRead, CheckpointStore } from "../../services/CheckpointStore.js"
 import type { Cursor } from "../../services/SourceConnector.js"
 
 /** A store, optionally holding a checkpoint already. */
@@ -11,6 +11,10 @@ export const make = (initial: Option.Option<Cursor> = Option.none()) =>
     return CheckpointStore.of({
       location: "memory",
       load: Ref.get(ref),
+      read: Effect.map(Ref.get(ref), Option.match({
+        onNone: (): CheckpointRead => ({ _tag: "Missing" }),
+        onSome: (checkpoint): CheckpointRead => ({ _tag: "Found", checkpoint })
+      })),
       save: (cursor) =>
         Effect.flatMap(DateTime.now, (updatedAt) => {
           const checkpoint: Checkpoint = { cursor: structuredClone(cursor), updatedAt }

@@ -7,6 +7,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Ref } from "effect"
 import { type HeartbeatV1, MAX_SUM } from "../../src/domain/Heartbeat.js"
 import { computeDeltas, type PreviousHeartbeat } from "../../src/heartbeat/Deltas.js"
+import * as DegradationDeltas from "../../src/heartbeat/DegradationDeltas.js"
 import { truncDay, truncHour } from "../../src/stats/Buckets.js"
 import { HeartbeatStore, HeartbeatStoreUnavailable, type RecordOutcome } from "../../services/HeartbeatStore.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
@@ -19,6 +20,8 @@ interface RegistryCounters {
   readonly counter_source_api_calls: string
   readonly counter_checkpoint_saves: string
   readonly counter_dedupe_accepted: string
+  readonly degradation: unknown
+  readonly degradation_totals: unknown
 }
 
 const toPrevious = (row: RegistryCounters): PreviousHeartbeat => ({
@@ -31,6 +34,20 @@ const toPrevious = (row: RegistryCounters): PreviousHeartbeat => ({
     dedupe_accepted: Number(row.counter_dedupe_accepted)
   }
 })
+
+/**
+ * The degradation columns for `hb`: its object (the base of the next deltas) and the totals moved by its
+ * deltas; an omitted object keeps the stored one for the same instance, and clears it for a new instance
+ * (whose counts start from zero). An omitted last_submission_at keeps the stored time.
+ */
+const degradationColumns = <J>(hb: HeartbeatV1, previous: RegistryCounters | undefined, json: (value: unknown) => J) => {
+  const sameInstance = previous !== undefined && previous.instance_id === hb.connector.instance_id
+  const submitted = hb.last_submission_at === undefined ? {} : { last_submission_at: hb.last_submission_at }
+  if (hb.degradation === undefined) return sameInstance ? submitted : { ...submitted, degradation: null }
+  const base = sameInstance && previous.degradation !== null ? DegradationDeltas.fromStored(previous.degradation) : undefined
+  const totals = DegradationDeltas.addTotals(previous?.degradation_totals ?? null, DegradationDeltas.deltas(base, hb.degradation))
+  return { ...submitted, degradation: json(hb.degradation), degradation_totals: json(totals) }
+}
 
 export const make = Effect.gen(function*() {
   const sql = yield* PgClient.PgClient
@@ -48,7 +65,7 @@ export const make = Effect.gen(function*() {
   const lock = (hb: HeartbeatV1) =>
     sql<RegistryCounters>`
       SELECT instance_id, counter_messages_ingested, counter_messages_failed, counter_source_api_calls,
-             counter_checkpoint_saves, counter_dedupe_accepted
+             counter_checkpoint_saves, counter_dedupe_accepted, degradation, degradation_totals
       FROM connector_registry
       WHERE connector_type = ${hb.connector.connector_type} AND endpoint_identity = ${hb.connector.endpoint_identity}
       FOR UPDATE`
@@ -81,6 +98,7 @@ export const make = Effect.gen(function*() {
         )
         const c = hb.counters
         const state = {
+          ...degradationColumns(hb, previous, (v) => sql.json(v)),
           instance_id: hb.connector.instance_id,
           version: hb.connector.version ?? null,
           state: hb.status.state,

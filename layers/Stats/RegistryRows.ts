@@ -1,5 +1,6 @@
 /** Rows of connector_registry as the dashboard reads them, and their mapping to the API shapes (pure). */
-import type { ConnectorDetail, ConnectorListItem } from "../../src/domain/StatsApi.js"
+import type { ConnectorDetail, ConnectorListItem, DegradationCounts } from "../../src/domain/StatsApi.js"
+import * as DegradationDeltas from "../../src/heartbeat/DegradationDeltas.js"
 import { truncDay } from "../../src/stats/Buckets.js"
 import { liveness, type Thresholds, uptimePct } from "../../src/stats/Liveness.js"
 
@@ -31,11 +32,16 @@ export interface RegistryRow {
   readonly live_day_failed: number
   readonly live_day_heartbeats: number
   readonly live_day_healthy: number
+  readonly last_submission_ms: number | null
+  /** Sums over every instance (jsonb, the heartbeat's shape); null before the first report. */
+  readonly degradation_totals: unknown
+  /** The current instance's latest object (detail only). */
+  readonly degradation: unknown
 }
 
 const ms = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`
 
-/** The select list that produces a RegistryRow (capabilities only when `withCapabilities`). */
+/** The select list that produces a RegistryRow (capabilities and the latest degradation only when `withCapabilities`). */
 export const registryColumns = (withCapabilities: boolean) =>
   [
     "connector_type, endpoint_identity, instance_id, version, state, error_message, uptime_s, registered_via",
@@ -43,6 +49,8 @@ export const registryColumns = (withCapabilities: boolean) =>
     `${ms("first_seen_at")} AS first_seen_ms`,
     `${ms("checkpoint_updated_at")} AS checkpoint_updated_ms`,
     `${ms("live_day")} AS live_day_ms`,
+    `${ms("last_submission_at")} AS last_submission_ms`,
+    "degradation_totals",
     ...[
       "counter_messages_ingested",
       "counter_messages_failed",
@@ -53,7 +61,7 @@ export const registryColumns = (withCapabilities: boolean) =>
       "live_day_failed"
     ].map((c) => `${c}::float8 AS ${c}`),
     "checkpoint_cursor, live_day_heartbeats, live_day_healthy",
-    withCapabilities ? "capabilities" : "NULL::jsonb AS capabilities"
+    withCapabilities ? "capabilities, degradation" : "NULL::jsonb AS capabilities, NULL::jsonb AS degradation"
   ].join(", ")
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -73,6 +81,8 @@ export const toListItem = (r: RegistryRow, now: number, t: Thresholds): Connecto
     uptime_s: r.uptime_s,
     last_heartbeat_at: isoOrNull(r.last_heartbeat_ms),
     first_seen_at: new Date(r.first_seen_ms).toISOString(),
+    last_submission_at: isoOrNull(r.last_submission_ms),
+    degradations_total: DegradationDeltas.totalCount(DegradationDeltas.full(r.degradation_totals)),
     today: {
       messages_ingested: today ? r.live_day_ingested : 0,
       messages_failed: today ? r.live_day_failed : 0,
@@ -80,6 +90,9 @@ export const toListItem = (r: RegistryRow, now: number, t: Thresholds): Connecto
     }
   }
 }
+
+/** A stored degradation object with every count (zeros for what it lacks). */
+const counts = (stored: unknown): DegradationCounts => DegradationDeltas.full(stored)
 
 export const toDetail = (r: RegistryRow, now: number, t: Thresholds): ConnectorDetail => ({
   ...toListItem(r, now, t),
@@ -95,5 +108,7 @@ export const toDetail = (r: RegistryRow, now: number, t: Thresholds): ConnectorD
     checkpoint_saves: r.counter_checkpoint_saves,
     dedupe_accepted: r.counter_dedupe_accepted
   },
+  degradation: r.degradation === null ? null : counts(r.degradation),
+  degradation_totals: counts(r.degradation_totals),
   capabilities: r.capabilities ?? {}
 })

@@ -134,6 +134,76 @@ export const SourceCounters = Schema.declare(isCounts, {
   })
 )
 
+/** Reasons a heartbeat's `degradation.attachments_skipped` may name (each may become a metric label value). */
+export const MAX_DEGRADATION_REASONS = 32
+export const DEGRADATION_REASON = /^[a-z][a-z0-9_]{0,31}$/
+
+/** Counts by reason (`too_large`, `download_failed`, …): names ^[a-z][a-z0-9_]{0,31}$, at most 32 of them. */
+export const ReasonCounts = Schema.declare(isCounts, {
+  identifier: "DegradationReasonCounts",
+  description: `at most ${MAX_DEGRADATION_REASONS} counts by reason; reasons like too_large or download_failed`,
+  jsonSchema: { type: "object", additionalProperties: { type: "integer", minimum: 0 }, maxProperties: MAX_DEGRADATION_REASONS },
+  arbitrary: () => (fc) => fc.dictionary(fc.stringMatching(/^[a-z]{1,12}$/), fc.nat(), { maxKeys: 4 }),
+  message: () => "must be a JSON object of counts by reason"
+}).pipe(
+  Schema.filter((o) => {
+    const keys = Object.keys(o)
+    if (keys.length > MAX_DEGRADATION_REASONS) return `at most ${MAX_DEGRADATION_REASONS} reasons are allowed (got ${keys.length})`
+    for (const key of keys) {
+      if (!DEGRADATION_REASON.test(key)) {
+        return { path: [excerpt(key)], message: "reason must be a lowercase word of 1 to 32 characters (a-z, 0-9, _)" }
+      }
+      const n = o[key]!
+      if (!Number.isInteger(n) || n < 0 || n > MAX_COUNTER) {
+        return { path: [key], message: `must be a whole number from 0 to ${MAX_COUNTER} (10^15)` }
+      }
+    }
+    return true
+  })
+)
+
+/** The plain counts of `degradation` (every key but attachments_skipped), in the order they are shown. */
+export const DEGRADATION_COUNTS = [
+  "media_failures",
+  "rate_limited",
+  "rate_limit_wait_s",
+  "cursor_resets",
+  "gap_fills",
+  "oauth_refresh_failures",
+  "dead_lettered",
+  "checkpoint_save_failures",
+  "checkpoint_corrupt"
+] as const
+export type DegradationCount = typeof DEGRADATION_COUNTS[number]
+
+/**
+ * What degraded in a connector process since it started (issue 13); every member optional, counts
+ * monotonic. Unknown keys are ignored (dropped on decode), so a newer connector is not refused.
+ */
+export const Degradation = Schema.Struct({
+  /** media download or blob-store write failed */
+  media_failures: optional(Count),
+  /** attachments left out, by reason */
+  attachments_skipped: optional(ReasonCounts),
+  /** the source answered 429 (or an equivalent rate limit) */
+  rate_limited: optional(Count),
+  /** whole seconds waited on those */
+  rate_limit_wait_s: optional(Count),
+  /** the source refused the cursor as too old or expired */
+  cursor_resets: optional(Count),
+  /** full re-syncs run to fill such a gap */
+  gap_fills: optional(Count),
+  /** token refreshes that failed */
+  oauth_refresh_failures: optional(Count),
+  /** events written to the dead-letter file */
+  dead_lettered: optional(Count),
+  /** checkpoint writes that failed */
+  checkpoint_save_failures: optional(Count),
+  /** the checkpoint could not be read or decoded at start */
+  checkpoint_corrupt: optional(Count)
+}).annotations({ identifier: "HeartbeatDegradation", parseOptions: { onExcessProperty: "ignore" } })
+export type Degradation = typeof Degradation.Type
+
 /** A string of at most MAX_ERROR_MESSAGE_BYTES, or null, checked in one step (one issue, never two alternatives). */
 const NullableErrorMessage = Schema.declare((u: unknown): u is string | null => u === null || typeof u === "string", {
   identifier: "NullableErrorMessage",
@@ -192,6 +262,9 @@ export const HeartbeatV1 = Schema.Struct({
   source_counters: optional(SourceCounters),
   checkpoint: optional(Schema.Struct({ cursor: boundedString(MAX_CURSOR_BYTES), updated_at: Rfc3339Timestamp })),
   capabilities: optional(Capabilities),
+  degradation: optional(Degradation),
+  /** when the hub last accepted (new or duplicate) an event from this process */
+  last_submission_at: optional(Rfc3339Timestamp),
   sent_at: Rfc3339Timestamp
 }).annotations({ identifier: "ConnectorHeartbeatV1" })
 export type HeartbeatV1 = typeof HeartbeatV1.Type

@@ -8,7 +8,7 @@
  *   GET /api/connectors/summary?period=24h|7d|30d          → SummaryResponse     (default 24h)
  *   GET /api/connectors/fanout?period=7d|30d               → FanoutResponse      (default 7d)
  *   GET /api/connectors/errors?limit=1..500                → ErrorsResponse      (default 50)
- *   GET /api/connectors/{connector_type}/{endpoint_identity}              → ConnectorDetailResponse
+ *   GET /api/connectors/{connector_type}/{endpoint_identity}              → ConnectorDetailResponse (with degradations)
  *   GET /api/connectors/{connector_type}/{endpoint_identity}/stats?period → ConnectorStatsResponse (default 24h)
  *   GET /api/connectors/{connector_type}/{endpoint_identity}/hub-counts?period=24h|7d → HubCountsResponse (default 24h)
  *
@@ -58,6 +58,21 @@ export const HubToday = Schema.Struct({
 }).annotations({ identifier: "ConnectorHubToday", description: "the hub's own counts since 00:00 UTC today" })
 export type HubToday = typeof HubToday.Type
 
+/** Degradation counts (heartbeat `degradation`), every kind present, attachments left out by reason. */
+export const DegradationCounts = Schema.Struct({
+  media_failures: Count,
+  attachments_skipped: Schema.Record({ key: Schema.String, value: Count }),
+  rate_limited: Count,
+  rate_limit_wait_s: Count,
+  cursor_resets: Count,
+  gap_fills: Count,
+  oauth_refresh_failures: Count,
+  dead_lettered: Count,
+  checkpoint_save_failures: Count,
+  checkpoint_corrupt: Count
+}).annotations({ identifier: "ConnectorDegradationCounts" })
+export type DegradationCounts = typeof DegradationCounts.Type
+
 const listFields = {
   connector_type: Schema.String,
   endpoint_identity: Schema.String,
@@ -69,6 +84,12 @@ const listFields = {
   uptime_s: Schema.NullOr(Schema.Number),
   last_heartbeat_at: Schema.NullOr(Timestamp),
   first_seen_at: Timestamp,
+  last_submission_at: Schema.NullOr(Timestamp).annotations({
+    description: "when the hub last accepted an event from the connector (as its heartbeat says); null before any"
+  }),
+  degradations_total: Count.annotations({
+    description: "every degradation counted since the connector first reported one, across restarts (seconds waited excluded)"
+  }),
   today: TodayStats,
   /** the hub's own counts today (always present in answers; optional only for the read model behind them) */
   hub: optional(HubToday),
@@ -95,6 +116,12 @@ export const ConnectorDetail = Schema.Struct({
   registered_via: Schema.String,
   checkpoint: Schema.NullOr(Schema.Struct({ cursor: Schema.String, updated_at: Schema.NullOr(Timestamp) })),
   counters: Counters,
+  degradation: Schema.NullOr(DegradationCounts).annotations({
+    description: "what the current instance reported since it started; null when it reports none (an older connector)"
+  }),
+  degradation_totals: DegradationCounts.annotations({
+    description: "sums over every instance of the connector (deltas, like the other counters), kept across restarts"
+  }),
   capabilities: Schema.Record({ key: Schema.String, value: Schema.Boolean })
 }).annotations({ identifier: "ConnectorDetail" })
 export type ConnectorDetail = typeof ConnectorDetail.Type

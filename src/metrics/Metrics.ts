@@ -3,10 +3,13 @@
  * exported at `GET /metrics` (see Prometheus.ts), so other features define theirs where they
  * live. Names are snake_case with base units; counters end in `_total`. Label values are bounded
  * sets (outcome, channel, connector_type, kind): never a token, message text or free-form input.
+ * The per-connector families (switchboard_connector_degradations_total, …_rate_limit_wait_seconds_total,
+ * …_last_heartbeat/_checkpoint_updated/_last_submission_timestamp_seconds) are not Effect metrics: they are
+ * the registry's running totals, read at scrape time and rendered by ConnectorSeries.ts (≤ 1,000 connectors).
  */
 import { Metric, MetricBoundaries } from "effect"
 
-/** Ingest submissions by `outcome` (accepted, duplicate, rejected, overloaded, unavailable) and source `channel`. */
+/** Ingest submissions by `outcome` (accepted, duplicate, rejected, overloaded, unavailable, error) and source `channel`. */
 export const ingestResults = Metric.counter("switchboard_ingest_results_total", {
   description: "Ingest submissions by outcome and source channel",
   incremental: true

@@ -1,16 +1,19 @@
 /**
  * `GET /metrics` in the Prometheus text format: every metric in Effect's global registry, so the
- * metrics of every feature appear without registration. Before rendering, the scrape refreshes the
+ * metrics of every feature appear without registration, then the per-connector series read from the
+ * registry (ConnectorSeries.ts, bounded to 1,000 connectors). Before rendering, the scrape refreshes the
  * gauges that describe current state (connectors by liveness, database connections). The pg pool's
  * own counters (total/idle/waiting) are not reachable through @effect/sql-pg's PgClient, so the
  * pool is described by its configured size and by this application's server-side connections.
  */
 import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
+import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, Metric, Ref } from "effect"
 import { Dashboard } from "../../services/Dashboard.js"
 import { exportedSourceCounters } from "../connectors/Registry.js"
-import { connectorsByLiveness, connectorSourceCounters, dbConnections, dbPoolMax } from "./Metrics.js"
+import * as ConnectorSeries from "./ConnectorSeries.js"
+import { connectorsByLiveness, connectorSourceCounters, dbConnections, dbPoolMax, labelValuesFolded } from "./Metrics.js"
 import * as Prometheus from "./Prometheus.js"
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -60,9 +63,28 @@ export const layer = HttpLayerRouter.use((router) =>
         ))
     )
 
+    /** The per-connector series (ConnectorSeries.ts); connectors past the bound are counted as folded. */
+    const connectorSeries = ConnectorSeries.read.pipe(
+      Effect.provideService(SqlClient.SqlClient, sql),
+      Effect.tap((s) =>
+        s.folded > 0
+          ? Metric.incrementBy(Metric.tagged(labelValuesFolded, "label", "endpoint_identity"), s.folded)
+          : Effect.void
+      ),
+      Effect.map((s) => ConnectorSeries.render(s.rows)),
+      Effect.timeout("3 seconds"),
+      Effect.catchAllCause((cause) =>
+        Effect.logWarning("metrics: could not read the per-connector series; leaving them out of this scrape").pipe(
+          Effect.annotateLogs({ cause: Cause.pretty(cause).slice(0, 300) }),
+          Effect.as("")
+        ))
+    )
+
     const handler = Effect.gen(function*() {
       yield* refresh
-      const { skipped, text } = Prometheus.render(yield* Metric.snapshot)
+      const perConnector = yield* connectorSeries
+      const { skipped, text: effectText } = Prometheus.render(yield* Metric.snapshot)
+      const text = effectText + perConnector
       const known = yield* Ref.get(reportedSkips)
       const fresh = skipped.filter((name) => !known.has(name))
       if (fresh.length > 0) {

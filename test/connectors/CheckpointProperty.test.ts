@@ -39,6 +39,7 @@ describe("checkpoint safety", () => {
       const store = CheckpointStore.of({
         location: "memory",
         load: memory.load,
+        read: memory.read,
         save: (cursor) =>
           Effect.gen(function*() {
             const next = Number(cursor["next"])

@@ -82,6 +82,7 @@ describe("submitting batches", () => {
       const store = CheckpointStore.of({
         location: "slow",
         load: memory.load,
+        read: memory.read,
         save: (cursor) =>
           Effect.sleep("3 seconds").pipe(
             Effect.zipRight(Ref.update(order, (o) => [...o, Number(cursor["next"])])),
@@ -109,6 +110,7 @@ describe("submitting batches", () => {
       const store = CheckpointStore.of({
         location: "flaky",
         load: memory.load,
+        read: memory.read,
         save: (cursor) =>
           Effect.flatMap(Ref.getAndUpdate(attempts, (n) => n + 1), (n) =>
             n === 0 ? Effect.fail(new CheckpointSaveFailed({ location: "flaky", message: "disk full" })) : memory.save(cursor))

@@ -4,6 +4,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import * as ConnectorSeries from "../../src/metrics/ConnectorSeries.js"
 import * as LabelBudget from "../../src/metrics/LabelBudget.js"
 import { postJson, request } from "../support/Http.js"
 import * as TestHub from "../support/TestHub.js"
@@ -60,8 +61,15 @@ layer(Hub, { excludeTestServices: true, timeout: 120_000 })("metric label cardin
       assert.strictEqual(received.get(LabelBudget.OTHER), INVENTED - LabelBudget.MAX_OTHER_CONNECTOR_TYPES)
       assert.strictEqual([...received.values()].reduce((a, b) => a + b, 0), INVENTED + 2, "every heartbeat is counted once")
       const folded = samples(text, "switchboard_metric_label_values_folded_total", "label")
-      assert.deepStrictEqual([...folded], [["connector_type", INVENTED - LabelBudget.MAX_OTHER_CONNECTOR_TYPES]])
-      const invented = text.split("\n").filter((l) => l.includes("invented-"))
+      assert.deepStrictEqual([...folded], [
+        ["connector_type", INVENTED - LabelBudget.MAX_OTHER_CONNECTOR_TYPES],
+        ["endpoint_identity", INVENTED + 2 - ConnectorSeries.MAX_CONNECTORS]
+      ])
+      // the per-connector series carry each connector's own type, for at most MAX_CONNECTORS connectors
+      const perConnector = (l: string) => l.startsWith("switchboard_connector_last_heartbeat_timestamp_seconds{")
+      const heard = text.split("\n").filter(perConnector)
+      assert.strictEqual(heard.length, ConnectorSeries.MAX_CONNECTORS)
+      const invented = text.split("\n").filter((l) => l.includes("invented-") && !perConnector(l))
       assert.strictEqual(invented.length, LabelBudget.MAX_OTHER_CONNECTOR_TYPES, "no other metric carries an invented type")
     }))
 })

@@ -9,7 +9,13 @@
  */
 import { Clock, DateTime, Duration, Effect, Either, Option, Queue, Ref, Schema } from "effect"
 import { GmailApi, type GmailError, type MessageRef } from "../../../services/GmailApi.js"
-import type { Cursor, SourceBatch, SourceError, SourceItem } from "../../../services/SourceConnector.js"
+import type {
+  ConnectorDegradation,
+  Cursor,
+  SourceBatch,
+  SourceError,
+  SourceItem
+} from "../../../services/SourceConnector.js"
 import { SourceConnector, SourceUnauthorized } from "../../../services/SourceConnector.js"
 import * as Attachments from "./Attachments.js"
 import { isStaleHistory, toSourceError } from "./Errors.js"
@@ -233,6 +239,13 @@ export const make = (options: Options) =>
     /** Counters for heartbeats: this connector's and the API client's. */
     const counters = Effect.zipWith(Ref.get(counts), api.counters, (own, client) => ({ ...own, ...client }))
 
+    /** What the runtime cannot see: history resets and their gap fills, refused OAuth refreshes. */
+    const degradation = Effect.zipWith(Ref.get(counts), api.counters, (own, client): ConnectorDegradation => ({
+      cursor_resets: own["cursor_resets"] ?? 0,
+      gap_fills: own["gap_fills"] ?? 0,
+      oauth_refresh_failures: client.oauth_refresh_failures
+    }))
+
     const push = Option.isSome(settings.pubsub)
     return {
       /** A verified push arrived: poll now (several pushes during one poll make one more poll). */
@@ -249,7 +262,8 @@ export const make = (options: Options) =>
         capabilities: { polling: true, push, media: true },
         pollInterval: push ? Duration.min(settings.pollInterval, SAFETY_POLL) : settings.pollInterval,
         wakeups: Queue.take(wake),
-        counters
+        counters,
+        degradation
       })
     }
   })

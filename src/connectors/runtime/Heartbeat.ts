@@ -14,6 +14,7 @@ import {
 import * as RequestIds from "../../ingest/RequestIds.js"
 import * as Policies from "../../policies.js"
 import { SwitchboardClient } from "../../../services/SwitchboardClient.js"
+import * as Degradation from "./Degradation.js"
 import type * as State from "./State.js"
 
 export const CONNECTOR_VERSION = "0.1.0"
@@ -26,6 +27,8 @@ export interface Options {
   readonly interval: Duration.Duration
   /** The connector's own counters (SourceConnector.counters). */
   readonly counters?: Effect.Effect<Readonly<Record<string, number>>> | undefined
+  /** The connector's own degradation counts (SourceConnector.degradation), added to the runtime's. */
+  readonly degradation?: Effect.Effect<Degradation.OwnCounts> | undefined
 }
 
 const REASON = /^[a-z][a-z0-9_]{0,31}$/
@@ -66,10 +69,11 @@ export const make = (options: Options, state: State.State) =>
     const startedAt = yield* Clock.currentTimeMillis
     const unsupportedLogged = yield* Ref.make(false)
 
-    /** The heartbeat as of now. */
+    /** The heartbeat as of now: the one source of this process's current counters (heartbeats, /health, /metrics). */
     const message = Effect.gen(function*() {
       const snapshot = yield* state.snapshot
       const own = options.counters === undefined ? {} : yield* options.counters
+      const ownDegradation = options.degradation === undefined ? {} : yield* options.degradation
       const now = yield* Clock.currentTimeMillis
       const heartbeat: HeartbeatInput = {
         schema_version: "connector.heartbeat.v1",
@@ -91,6 +95,15 @@ export const make = (options: Options, state: State.State) =>
           onSome: (c) => ({ checkpoint: { cursor: JSON.stringify(c.cursor), updated_at: DateTime.formatIso(c.updatedAt) } })
         }),
         capabilities: { ...options.capabilities },
+        degradation: Degradation.toHeartbeat(
+          { ...snapshot.degradation, cursor_resets: snapshot.degradation.cursor_resets + snapshot.cursorResets },
+          ownDegradation,
+          snapshot.degraded
+        ),
+        ...Option.match(snapshot.lastSubmissionAt, {
+          onNone: () => ({}),
+          onSome: (ms) => ({ last_submission_at: DateTime.formatIso(DateTime.unsafeMake(ms)) })
+        }),
         sent_at: DateTime.formatIso(DateTime.unsafeMake(now))
       }
       return heartbeat

@@ -45,6 +45,7 @@ export const make = (options: Options) =>
       ...who,
       capabilities: connector.capabilities,
       counters: connector.counters,
+      degradation: connector.degradation,
       interval: Option.getOrElse(options.heartbeatInterval, () => Duration.seconds(120))
     }, state)
     /** The last committed cursor: every event before it is handled. */
@@ -53,21 +54,24 @@ export const make = (options: Options) =>
     const ahead = yield* Ref.make(Option.none<Cursor>())
     const saves = yield* Saves.make(store, state)
 
-    /** Loads the checkpoint; a missing, corrupt or foreign one means starting from scratch. */
+    /** Loads the checkpoint; a missing, corrupt or foreign one means starting from scratch (corrupt ones counted). */
     const start = Effect.gen(function*() {
-      const loaded = yield* store.load
-      if (Option.isNone(loaded)) return
-      if (!connector.acceptsCursor(loaded.value.cursor)) {
+      const read = yield* store.read
+      if (read._tag === "Missing") return
+      if (read._tag === "Corrupt") return yield* state.checkpointCorrupt // the store logged why
+      const loaded = read.checkpoint
+      if (!connector.acceptsCursor(loaded.cursor)) {
+        yield* state.checkpointCorrupt
         return yield* Effect.logError(
           `checkpoint ${store.location} does not hold a ${connector.connectorType} cursor; starting from scratch`
-        )
+        ).pipe(Effect.annotateLogs({ degradation: "checkpoint_corrupt" }))
       }
-      yield* Ref.set(position, Option.some(loaded.value.cursor))
-      yield* Ref.set(ahead, Option.some(loaded.value.cursor))
-      yield* saves.loaded(loaded.value.cursor)
-      yield* state.loaded(loaded.value)
+      yield* Ref.set(position, Option.some(loaded.cursor))
+      yield* Ref.set(ahead, Option.some(loaded.cursor))
+      yield* saves.loaded(loaded.cursor)
+      yield* state.loaded(loaded)
       yield* Effect.logInfo(`resuming from checkpoint ${store.location}`).pipe(
-        Effect.annotateLogs({ cursor: JSON.stringify(loaded.value.cursor) })
+        Effect.annotateLogs({ cursor: JSON.stringify(loaded.cursor) })
       )
     })
 
@@ -80,8 +84,15 @@ export const make = (options: Options) =>
 
     const logSourceFailure = (e: SourceError) => {
       switch (e._tag) {
-        case "SourceRateLimited":
-          return Effect.logInfo(`source rate limited us; waiting ${Duration.format(e.retryAfter)}: ${e.message}`)
+        case "SourceRateLimited": {
+          const waitS = Math.ceil(Duration.toSeconds(e.retryAfter))
+          return Effect.zipRight(
+            state.rateLimited(waitS),
+            Effect.logInfo(`source rate limited us; waiting ${Duration.format(e.retryAfter)}: ${e.message}`).pipe(
+              Effect.annotateLogs({ degradation: "rate_limited", wait_s: waitS })
+            )
+          )
+        }
         case "SourceConflict":
           return Effect.logError(`source refuses this poller, retrying slowly: ${e.message}`)
         default:
@@ -128,6 +139,7 @@ export const make = (options: Options) =>
           Effect.gen(function*() {
             yield* state.cursorReset
             yield* Effect.logWarning(`cursor expired, reset to the source's current position; events may be missing: ${e.message}`)
+              .pipe(Effect.annotateLogs({ degradation: "cursor_resets" }))
             yield* resetTo(e.resetTo)
             return { found: true }
           }),

@@ -30,10 +30,13 @@ export const make = (store: CheckpointStoreService, state: State) =>
         ),
         Effect.catchTag("CheckpointSaveFailed", (e) =>
           // the next commit, even of the same cursor, tries again
-          Effect.zipRight(
+          Effect.all([
             Effect.flatMap(Ref.get(saved), (s) => Ref.set(requested, s)),
-            Effect.logError(`could not save checkpoint ${e.location} (will retry at the next batch): ${e.message}`)
-          ))
+            state.checkpointSaveFailed,
+            Effect.logError(`could not save checkpoint ${e.location} (will retry at the next batch): ${e.message}`).pipe(
+              Effect.annotateLogs({ degradation: "checkpoint_save_failures" })
+            )
+          ], { discard: true }))
       )
 
     return {

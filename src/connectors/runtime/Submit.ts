@@ -96,7 +96,7 @@ export const make = (who: Submitter) =>
       Effect.gen(function*() {
         yield* state.failed
         yield* Effect.logWarning(`hub rejected event ${eventId(envelope)}: ${rejection.reason}; written to dead letters`).pipe(
-          Effect.annotateLogs({ reason: rejection.reason, dead_letters: deadLetters.location })
+          Effect.annotateLogs({ reason: rejection.reason, dead_letters: deadLetters.location, degradation: "dead_lettered" })
         )
         const now = yield* DateTime.now
         yield* deadLetters.write({
@@ -108,6 +108,7 @@ export const make = (who: Submitter) =>
           issues: rejection.issues,
           envelope
         }).pipe(
+          Effect.zipRight(state.deadLettered),
           Effect.catchTag("DeadLetterWriteFailed", (e) =>
             Effect.logError(`could not write dead letter for event ${eventId(envelope)} to ${e.location}: ${e.message}`))
         )
@@ -143,6 +144,16 @@ export const make = (who: Submitter) =>
           )
         )
 
+    /** Counts and logs (once each, with the reason) the attachments an event lost. */
+    const countDegradations = (item: Extract<SourceItem, { _tag: "Event" }>) =>
+      Effect.forEach(item.degradations, (d) =>
+        Effect.zipRight(
+          state.degraded(d.reason),
+          Effect.logWarning(`event ${eventId(item.envelope)} ingested without an attachment: ${d.message}`).pipe(
+            Effect.annotateLogs({ reason: d.reason, degradation: "attachments_skipped" })
+          )
+        ), { discard: true })
+
     /** Handles every item of `batch`, marking progress as chunks complete. */
     const submitAll = (batch: SourceBatch, progress: Progress) =>
       Effect.gen(function*() {
@@ -154,13 +165,7 @@ export const make = (who: Submitter) =>
             yield* Effect.logInfo(`skipped a source event: ${item.reason}`).pipe(Effect.annotateLogs({ reason: item.reason }))
             handledNow.push(index)
           } else {
-            yield* Effect.forEach(item.degradations, (d) =>
-              Effect.zipRight(
-                state.degraded(d.reason),
-                Effect.logWarning(`event ${eventId(item.envelope)} ingested without an attachment: ${d.message}`).pipe(
-                  Effect.annotateLogs({ reason: d.reason })
-                )
-              ))
+            yield* countDegradations(item)
             pending.push({ index, envelope: item.envelope })
           }
         }
@@ -181,15 +186,18 @@ export const make = (who: Submitter) =>
     const submitPushed = (item: SourceItem) =>
       item._tag === "Skip"
         ? Effect.zipRight(state.skipped(item.reason), Effect.logInfo(`skipped a pushed event: ${item.reason}`))
-        : client.ingest(item.envelope).pipe(
-          Effect.map(Either.right),
-          Effect.catchTag("IngestRejected", (r) => Effect.succeed(Either.left(r))),
-          Effect.tapError(state.failure),
-          Effect.retry(Policies.pushRetry),
-          inflight.withPermits(1),
-          Effect.map((result): BatchItemOutcome => Either.merge(result)),
-          Effect.tap((outcome) => settle({ index: 0, envelope: item.envelope }, outcome)),
-          Effect.tap(() => state.success)
+        : Effect.zipRight(
+          countDegradations(item),
+          client.ingest(item.envelope).pipe(
+            Effect.map(Either.right),
+            Effect.catchTag("IngestRejected", (r) => Effect.succeed(Either.left(r))),
+            Effect.tapError(state.failure),
+            Effect.retry(Policies.pushRetry),
+            inflight.withPermits(1),
+            Effect.map((result): BatchItemOutcome => Either.merge(result)),
+            Effect.tap((outcome) => settle({ index: 0, envelope: item.envelope }, outcome)),
+            Effect.tap(() => state.success)
+          )
         )
 
     return { submitAll, submitPushed }

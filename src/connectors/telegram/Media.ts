@@ -51,11 +51,17 @@ const degraded = (kind: MediaKind, reason: MediaFailure, message: string) =>
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
-/** A Telegram failure while fetching media: stop the batch for 429 / bad token, else degrade. */
+/**
+ * A Telegram failure while fetching media: stop the batch for 429 / bad token, else degrade. A 404 from the
+ * file server after getFile succeeded with the same token means the file is gone (its path expired), not
+ * that the token is wrong: that attachment degrades, polling goes on.
+ */
 const onTelegramError = (kind: MediaKind, step: string) =>
 (error: TelegramError): Effect.Effect<never, SourceError | MediaUnavailable> => {
   const source = toSourceError(error)
-  if (stopsTheBatch(source)) return Effect.fail(source)
+  const fileGone = step === "download" && error._tag === "TelegramApiError" && error.error_code === 404
+  if (stopsTheBatch(source) && !fileGone) return Effect.fail(source)
+  if (fileGone) return Effect.fail(degraded(kind, "download_failed", "the file server no longer has it (404 after getFile)"))
   const tooBig = error._tag === "TelegramApiError" && /too big/i.test(error.description)
   return Effect.fail(
     degraded(kind, tooBig ? "too_large" : "download_failed", tooBig ? "over the Bot API's 20 MB limit" : `${step}: ${source.message}`)

@@ -2,7 +2,7 @@
 import * as Api from "./api.js"
 import { periodInfo, resizeCharts, syncCharts } from "./charts.js"
 import * as F from "./format.js"
-import { h, keyOf, renderCards, renderErrors, renderFanout, renderSummary } from "./render.js"
+import { h, keyOf, renderCards, renderDetail, renderDetailFailed, renderErrors, renderFanout, renderSummary } from "./render.js"
 import { renderSdkConnectors, renderSdkDenied } from "./sdk.js"
 
 const REFRESH_MS = 15_000
@@ -98,6 +98,31 @@ const renderSdk = (registry, health) => {
   return rejected
 }
 
+/** Cards whose "Degradations and details" are open: kept open (and reloaded) across refreshes. */
+const openDetails = new Set()
+
+const loadDetail = async (c, body) => {
+  try {
+    const answer = await Api.getJson(Api.connectorPath(c.connector_type, c.endpoint_identity))
+    renderDetail(body, answer.data ?? {}, serverNow(answer.meta))
+    body.dataset.loaded = "true"
+  } catch (error) {
+    renderDetailFailed(body, describe(error))
+  }
+}
+
+const details = {
+  open: openDetails,
+  onToggle: (c, open, body) => {
+    if (!open) {
+      openDetails.delete(keyOf(c))
+      return
+    }
+    openDetails.add(keyOf(c))
+    void loadDetail(c, body)
+  }
+}
+
 const renderToggles = () => {
   const list = $("toggle-list")
   if (connectors.length === 0) {
@@ -162,7 +187,7 @@ const refresh = async () => {
   if (list.status === "fulfilled") {
     connectors = Array.isArray(list.value.data) ? list.value.data : []
     defaultShown = new Set(connectors.filter((c) => c.last_heartbeat_at !== null).slice(0, DEFAULT_SHOWN).map(keyOf))
-    renderCards($("cards"), connectors, nowMs)
+    renderCards($("cards"), connectors, nowMs, details)
     renderToggles()
   }
   if (summary.status === "fulfilled") {

@@ -66,8 +66,12 @@ const claimsNote = (c) =>
     )
     : null
 
-/** One card per connector from `/api/connectors`. */
-export const renderCards = (target, connectors, nowMs) => {
+/**
+ * One card per connector from `/api/connectors`. Each card has a "Degradations and details" disclosure;
+ * `details.open` holds the keys shown open, and `details.onToggle(connector, open, body)` is called whenever
+ * one opens or closes (also for the ones rendered open), so the caller can load the detail into `body`.
+ */
+export const renderCards = (target, connectors, nowMs, details = { open: new Set(), onToggle: () => {} }) => {
   if (connectors.length === 0) {
     target.replaceChildren(
       empty("No connectors have reported yet. A connector appears here after its first heartbeat to the hub.")
@@ -83,6 +87,12 @@ export const renderCards = (target, connectors, nowMs) => {
       h("span", { class: "card-identity", title: c.endpoint_identity }, c.endpoint_identity)
     )
     const heard = h("time", { datetime: c.last_heartbeat_at ?? "", title: F.utc(c.last_heartbeat_at) }, F.age(c.last_heartbeat_at, nowMs))
+    const submitted = h("time", { datetime: c.last_submission_at ?? "", title: F.utc(c.last_submission_at) }, F.age(c.last_submission_at, nowMs))
+    const body = h("div", { class: "card-detail-body", "data-detail-body": keyOf(c) }, h("p", { class: "muted" }, "Loading…"))
+    const disclosure = h("details", { class: "card-details", "data-details": keyOf(c) }, h("summary", {}, "Degradations and details"), body)
+    disclosure.addEventListener("toggle", () => details.onToggle(c, disclosure.open, body))
+    // set after the listener: opening fires "toggle", which loads the detail
+    if (details.open.has(keyOf(c))) disclosure.open = true
     return h(
       "article",
       { class: `card card-${LIVENESS.has(c.liveness) ? c.liveness : "unknown"}`, "data-connector": keyOf(c) },
@@ -100,14 +110,85 @@ export const renderCards = (target, connectors, nowMs) => {
           title: "envelopes the hub itself answered for this source today (not reported by the connector)"
         }),
         field("Uptime today", F.percent(today.uptime_pct), { "data-field": "uptime" }),
+        field("Last submission", submitted, {
+          "data-field": "submission",
+          title: "when the hub last accepted an event from this connector (new or duplicate)"
+        }),
+        field("Degradations", F.count(c.degradations_total), {
+          "data-field": "degradations",
+          class: Number(c.degradations_total) > 0 ? "field field-warn" : "field",
+          title: "media failures, skipped attachments, rate limits, cursor resets, … counted since the connector first reported them"
+        }),
         field("Process up", F.duration(c.uptime_s)),
         field("Version", c.version ?? "–")
       ),
       claimsNote(c),
-      c.error_message ? h("p", { class: "card-error", title: "last error reported by the connector" }, c.error_message) : null
+      c.error_message ? h("p", { class: "card-error", title: "last error reported by the connector" }, c.error_message) : null,
+      disclosure
     )
   }))
 }
+
+/** What each degradation kind means, in the order shown. */
+const DEGRADATION_KINDS = [
+  ["media_failures", "Media download or storage failures"],
+  ["rate_limited", "Source rate limits (429)"],
+  ["rate_limit_wait_s", "Seconds waited on rate limits"],
+  ["cursor_resets", "Cursor resets (cursor too old)"],
+  ["gap_fills", "Gap fills (full re-syncs)"],
+  ["oauth_refresh_failures", "OAuth refresh failures"],
+  ["dead_lettered", "Events dead-lettered"],
+  ["checkpoint_save_failures", "Checkpoint save failures"],
+  ["checkpoint_corrupt", "Corrupt checkpoint at start"]
+]
+
+const countOf = (counts, kind) => (counts !== null && typeof counts === "object" ? counts[kind] : undefined)
+
+const reasonsOf = (counts) =>
+  counts !== null && typeof counts === "object" && counts.attachments_skipped !== null && typeof counts.attachments_skipped === "object"
+    ? Object.keys(counts.attachments_skipped)
+    : []
+
+/** The detail of one connector (`/api/connectors/{type}/{identity}`): submission, checkpoint and degradation table. */
+export const renderDetail = (target, d, nowMs) => {
+  const when = (iso) => h("time", { datetime: iso ?? "", title: F.age(iso, nowMs) }, F.utc(iso))
+  const totals = d.degradation_totals ?? {}
+  const current = d.degradation ?? null
+  const row = (kind, label, total, now) =>
+    h(
+      "tr",
+      { "data-kind": kind },
+      h("th", { scope: "row" }, label),
+      h("td", { class: Number(total) > 0 ? "num warn" : "num", "data-total": "" }, F.count(total)),
+      h("td", { class: "num", "data-current": "" }, current === null ? "–" : F.count(now ?? 0))
+    )
+  const reasons = [...new Set([...reasonsOf(totals), ...reasonsOf(current)])].sort()
+  const rows = [
+    ...DEGRADATION_KINDS.map(([kind, label]) => row(kind, label, countOf(totals, kind) ?? 0, countOf(current, kind))),
+    ...reasons.map((reason) =>
+      row(`attachments_skipped.${reason}`, `Attachments skipped: ${reason}`, totals.attachments_skipped?.[reason] ?? 0, current?.attachments_skipped?.[reason]))
+  ]
+  target.replaceChildren(
+    h(
+      "dl",
+      { class: "fields" },
+      field("Last successful submission", when(d.last_submission_at), { class: "field field-wide", "data-field": "last-submission" }),
+      field("Checkpoint updated", when(d.checkpoint?.updated_at ?? null), { class: "field field-wide", "data-field": "checkpoint" }),
+      field("Instance", d.instance_id ?? "–", { class: "field field-wide", "data-field": "instance" })
+    ),
+    h(
+      "table",
+      { class: "log degradations", "data-degradations": keyOf(d) },
+      h("caption", {}, current === null ? "degradations (this connector reports none itself)" : "degradations"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Kind"), h("th", { scope: "col" }, "Since first report"), h("th", { scope: "col" }, "This instance"))),
+      h("tbody", {}, ...rows)
+    )
+  )
+}
+
+/** The detail could not be loaded: said in the card, the rest of the page stays. */
+export const renderDetailFailed = (target, message) =>
+  target.replaceChildren(h("p", { class: "card-error" }, `Could not load the details: ${message}`))
 
 /** The connectors × targets matrix from `/api/connectors/fanout`, with totals and a heat shade per cell. */
 export const renderFanout = (target, rows, meta) => {
