@@ -10,6 +10,7 @@ import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { DEGRADATION_COUNTS } from "../domain/Heartbeat.js"
 import * as DegradationDeltas from "../heartbeat/DegradationDeltas.js"
+import { escapeLabel } from "./Prometheus.js"
 
 /** Connectors exported at most (label values of endpoint_identity). */
 export const MAX_CONNECTORS = 1000
@@ -53,9 +54,6 @@ export const read = Effect.gen(function*() {
   const total = Number(rows[0]?.total ?? 0)
   return { rows, folded: Math.max(0, total - rows.length) } satisfies Scrape
 })
-
-/** A label value in the text format: backslash, double quote and line feed escaped. */
-export const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, "\\\"")
 
 const labels = (pairs: ReadonlyArray<readonly [string, string]>) =>
   `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`
