@@ -70,7 +70,8 @@ export type ReplayResult = "replayed" | "already_replayed"
 export interface DeliveryDepth {
   /**
    * Pending rows by target, and the request id (UUIDv7: its acceptance time) of the oldest one not parked by
-   * a pause (null when every pending row of the target is parked).
+   * a pause (null when every pending row of the target is parked). Every live target is listed, with count 0
+   * when nothing waits, so its gauges exist from the first sample on.
    */
   readonly pending: ReadonlyArray<{ readonly target: string; readonly count: number; readonly oldest_request_id: string | null }>
   readonly deadLetters: ReadonlyArray<{ readonly target: string; readonly count: number }>

@@ -311,7 +311,11 @@ export const make = Effect.gen(function*() {
     pending: sql<{ readonly target: string; readonly count: number; readonly oldest_request_id: string | null }>`
       SELECT target, count(*)::int AS count,
         min(request_id::text COLLATE "C") FILTER (WHERE next_attempt_at <> ${PARKED}::timestamptz) AS oldest_request_id
-      FROM delivery_outbox WHERE status = 'pending' GROUP BY target`,
+      FROM delivery_outbox WHERE status = 'pending' GROUP BY target
+      UNION ALL
+      SELECT t.name, 0, NULL FROM delivery_targets t
+      WHERE t.removed_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM delivery_outbox o WHERE o.target = t.name AND o.status = 'pending')`,
     deadLetters: sql<{ readonly target: string; readonly count: number }>`
       SELECT target, count(*)::int AS count FROM dead_letters WHERE replayed_at IS NULL GROUP BY target`
   }).pipe(guard)

@@ -178,7 +178,10 @@ layer(Hub, { excludeTestServices: true, timeout: 180_000 })("the console API", (
         decode(RequestDetailResponse, r.body).data.deliveries.some((d) => d.paused && d.status === "pending" && d.next_attempt_at === null)))
       assert.strictEqual(receiver.received().length, before, "nothing is delivered to a paused target")
       const resumed = decode(TargetPauseResponse, (yield* call("POST", "/api/targets/crm/resume", hub.token)).body).data
-      assert.deepStrictEqual([resumed.target.paused_at, resumed.deliveries], [null, 1])
+      // 1 when the worker had parked the row; 0 when it still held its claim (the worker then sees the resume
+      // and releases the row itself): either way it is delivered exactly once, below.
+      assert.strictEqual(resumed.target.paused_at, null)
+      assert.include([0, 1], resumed.deliveries)
       yield* S.waitForState(id, "delivered")
       assert.strictEqual(receiver.received().filter((r) => Receiver.header(r, "webhook-id").includes(id.replace(/-/g, ""))).length, 1)
 
