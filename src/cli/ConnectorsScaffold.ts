@@ -7,13 +7,14 @@
 import { FileSystem } from "@effect/platform"
 import { Effect } from "effect"
 import * as NodePath from "node:path"
+import { packageRoot } from "../PackageRoot.js"
 import { idProblem } from "../sdk/RegistryInput.js"
 import { ConnectorsUsage } from "./ConnectorsBackend.js"
 import connectorTemplate from "./ConnectorsScaffoldTemplate.js"
 import testTemplate from "./ConnectorsScaffoldTest.js"
 
-/** The root of this checkout (src/cli/../..). */
-const repoRoot = NodePath.resolve(import.meta.dirname, "../..")
+/** The root of this checkout. */
+const repoRoot = packageRoot
 
 /** `crm-notes` → `CRM_NOTES` (the connector's environment variable prefix). */
 const envPrefixOf = (id: string) => id.toUpperCase().replace(/-/g, "_")

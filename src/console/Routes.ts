@@ -7,11 +7,11 @@
  */
 import { HttpLayerRouter } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import * as Path from "node:path"
 import * as StaticAssets from "../http/StaticAssets.js"
+import { inPackage } from "../PackageRoot.js"
 
-const own = (name: string) => Path.resolve(import.meta.dirname, "assets", name)
-const dashboard = (name: string) => Path.resolve(import.meta.dirname, "../dashboard/assets", name)
+const own = (name: string) => inPackage("src/console/assets", name)
+const dashboard = (name: string) => inPackage("src/dashboard/assets", name)
 const WHAT = "console asset"
 const { CSS, HTML, JS } = StaticAssets
 

@@ -6,12 +6,12 @@
  */
 import { HttpLayerRouter } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import * as Path from "node:path"
 import * as StaticAssets from "../http/StaticAssets.js"
+import { inPackage } from "../PackageRoot.js"
 
 export { CONTENT_SECURITY_POLICY } from "../http/StaticAssets.js"
 
-const own = (name: string) => Path.resolve(import.meta.dirname, "assets", name)
+const own = (name: string) => inPackage("src/dashboard/assets", name)
 const WHAT = "dashboard asset"
 const { CSS, HTML, JS } = StaticAssets
 
