@@ -1,8 +1,8 @@
 /**
- * InboxStore on Postgres: `INSERT … ON CONFLICT (dedupe_key) DO NOTHING` (with the routed targets' outbox
- * rows in the same statement), then read the owner of the key.
+ * InboxStore on Postgres: one statement per group of rows — `INSERT … ON CONFLICT (dedupe_key) DO NOTHING`,
+ * the routed targets' outbox rows, and the owners of the keys already taken.
  */
-import type { SqlError } from "@effect/sql"
+import { SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import {
@@ -26,8 +26,15 @@ const unavailable = (reason: string) => new InboxUnavailable({ message: reason }
 const inKeyOrder = (rows: ReadonlyArray<NewInboxRow>) =>
   [...rows].sort((a, b) => (a.dedupe_key < b.dedupe_key ? -1 : a.dedupe_key > b.dedupe_key ? 1 : 0))
 
-/** A JSON array as text: node-postgres would send a JS array as a Postgres array literal, not JSON. */
-const jsonArray = (values: ReadonlyArray<unknown>) => JSON.stringify(values)
+/** The columns of a new inbox row, with their types for json_to_recordset. */
+const INPUT_COLUMNS = [
+  "request_id uuid", "dedupe_key text", "source_channel text", "source_provider text", "source_endpoint_identity text",
+  "external_event_id text", "external_thread_id text", "sender_identity text", "observed_at timestamptz",
+  "normalized_text text", "raw jsonb", "attachments jsonb", "trace_context jsonb", "policy_tier text",
+  "ingestion_tier text", "received_at timestamptz", "lifecycle_state text", "dispatch_outcomes jsonb"
+].join(", ")
+
+const INBOX_COLUMNS = INPUT_COLUMNS.split(", ").map((c) => c.split(" ")[0]).join(", ")
 
 /** dispatch_outcomes of a newly routed request, by target in code point order (as the worker rewrites it). */
 const pendingOutcomes = (targets: ReadonlyArray<string>) =>
@@ -37,6 +44,7 @@ export const make = Effect.gen(function*() {
   const sql = yield* PgClient.PgClient
   const guard = SqlFailure.guard(unavailable)
 
+  /** A row as json_to_recordset reads it (INPUT_COLUMNS): JSON values stay JSON, SQL NULL is JSON null. */
   const toDb = (r: NewInboxRow) => ({
     request_id: r.request_id,
     dedupe_key: r.dedupe_key,
@@ -48,42 +56,57 @@ export const make = Effect.gen(function*() {
     sender_identity: r.sender_identity,
     observed_at: r.observed_at,
     normalized_text: r.normalized_text,
-    raw: r.raw === null ? null : sql.json(r.raw),
-    attachments: jsonArray(r.attachments),
-    trace_context: r.trace_context === null ? null : sql.json(r.trace_context),
+    raw: r.raw,
+    attachments: r.attachments,
+    trace_context: r.trace_context,
     policy_tier: r.policy_tier,
     ingestion_tier: r.ingestion_tier,
-    received_at: r.received_at,
+    received_at: r.received_at.toISOString(),
     lifecycle_state: (r.targets?.length ?? 0) > 0 ? "routed" : "accepted",
-    dispatch_outcomes: jsonArray(pendingOutcomes(r.targets ?? []))
+    dispatch_outcomes: pendingOutcomes(r.targets ?? [])
   })
+
+  /**
+   * The statement's two JSON parameters. A value JSON cannot serialise (a BigInt, a cycle: never from a parsed
+   * body) fails as the driver would, with a TypeError cause, so it is a refused row like any other.
+   */
+  const encodeRows = (rows: ReadonlyArray<NewInboxRow>) =>
+    Effect.try({
+      try: () => ({
+        values: JSON.stringify(inKeyOrder(rows).map(toDb)),
+        routes: JSON.stringify(rows.flatMap((r) => (r.targets ?? []).map((target) => ({ request_id: r.request_id, target }))))
+      }),
+      catch: (cause) => new SqlError.SqlError({ cause, message: "the rows could not be encoded as JSON" })
+    })
 
   const owners = (keys: ReadonlyArray<string>) =>
     sql<OwnerRow>`SELECT request_id, dedupe_key, received_at FROM message_inbox WHERE dedupe_key IN ${sql.in(keys)}`
 
-  /** One statement: the rows that won their dedupe key, with their outbox rows. */
-  const insertStatement = (rows: ReadonlyArray<NewInboxRow>) => {
-    const routes = rows.flatMap((r) => (r.targets ?? []).map((target) => [r.request_id, target] as const))
-    return routes.length === 0
-      ? sql<OwnerRow>`
-        INSERT INTO message_inbox ${sql.insert(inKeyOrder(rows).map(toDb))}
+  /**
+   * One statement of fixed text for any number of rows (issue 14): the rows travel as one JSON parameter,
+   * the rows that win their dedupe key are inserted with their outbox rows, and the owners of the keys that
+   * were already taken come back from the same statement, so a duplicate costs no second round trip. A key
+   * taken by a transaction that committed after this statement's snapshot is not visible to it: insertMany
+   * reads those few owners afterwards.
+   */
+  const insertStatement = (rows: ReadonlyArray<NewInboxRow>) =>
+    Effect.flatMap(encodeRows(rows), ({ routes, values }) => sql<OwnerRow>`
+      WITH input AS (
+        SELECT * FROM json_to_recordset(${values}::json) AS t (${sql.unsafe(INPUT_COLUMNS)})
+      ), ins AS (
+        INSERT INTO message_inbox (${sql.unsafe(INBOX_COLUMNS)})
+        SELECT ${sql.unsafe(INBOX_COLUMNS)} FROM input
         ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING request_id, dedupe_key, received_at`
-      // One statement, so the inbox row and its outbox rows commit together (or not at all);
-      // only rows that won their dedupe key get outbox rows.
-      : sql<OwnerRow>`
-        WITH ins AS (
-          INSERT INTO message_inbox ${sql.insert(inKeyOrder(rows).map(toDb))}
-          ON CONFLICT (dedupe_key) DO NOTHING
-          RETURNING request_id, dedupe_key, received_at, external_thread_id
-        ), outbox AS (
-          INSERT INTO delivery_outbox (request_id, target, thread_key, next_attempt_at)
-          SELECT ins.request_id, r.target, ins.external_thread_id, ins.received_at
-          FROM ins JOIN unnest(${routes.map((r) => r[0])}::uuid[], ${routes.map((r) => r[1])}::text[])
-            AS r (request_id, target) ON r.request_id = ins.request_id
-        )
-        SELECT request_id, dedupe_key, received_at FROM ins`
-  }
+        RETURNING request_id, dedupe_key, received_at, external_thread_id
+      ), outbox AS (
+        INSERT INTO delivery_outbox (request_id, target, thread_key, next_attempt_at)
+        SELECT ins.request_id, r.target, ins.external_thread_id, ins.received_at
+        FROM ins JOIN json_to_recordset(${routes}::json) AS r (request_id uuid, target text)
+          ON r.request_id = ins.request_id
+      )
+      SELECT request_id, dedupe_key, received_at FROM ins
+      UNION ALL
+      SELECT request_id, dedupe_key, received_at FROM message_inbox WHERE dedupe_key IN (SELECT dedupe_key FROM input)`)
 
   interface Written {
     readonly inserted: ReadonlyArray<OwnerRow>

@@ -56,8 +56,10 @@ export const make = (store: InboxStoreService, options: Options = defaults) =>
       const group = yield* Effect.filter(taken, (p) => Effect.negate(Deferred.isDone(p.done)))
       if (group.length === 0) return
       // Exit, not Either: a defect in one insert must reach its callers, not kill the writer.
-      const exit = yield* Effect.exit(store.insertMany(group.map((p) => p.row)).pipe(
-        Effect.withSpan("Ingest.groupCommit", IngestSpans.forGroup(group.map((p) => p.span), group.length))
+      const exit = yield* Effect.exit(IngestSpans.withSpan(
+        store.insertMany(group.map((p) => p.row)),
+        "Ingest.groupCommit",
+        IngestSpans.forGroup(group.map((p) => p.span), group.length)
       ))
       yield* Effect.forEach(group, (p, i) => Deferred.done(p.done, Exit.map(exit, (outcomes) => outcomes[i]!)), {
         discard: true

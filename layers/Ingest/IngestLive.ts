@@ -192,7 +192,7 @@ export const make = (options: Options = defaults) =>
 
     /** The span continues the envelope's control.trace_context when it names a valid W3C parent. */
     const accept = (input: unknown, principal: Principal) =>
-      Effect.flatMap(IngestSpans.forEnvelope(input), (span) => Effect.withSpan(acceptUntraced(input, principal), "Ingest.accept", span))
+      Effect.flatMap(IngestSpans.forEnvelope(input), (span) => IngestSpans.withSpan(acceptUntraced(input, principal), "Ingest.accept", span))
 
     const acceptBatchUntraced = Effect.fnUntraced(function*(inputs: ReadonlyArray<unknown>, principal: Principal) {
       yield* Effect.tapError(checkRole(principal), () => rejectedInputs(inputs))
@@ -240,7 +240,7 @@ export const make = (options: Options = defaults) =>
     /** The span links each envelope's trace (a batch has one parent: the request). */
     const acceptBatch = (inputs: ReadonlyArray<unknown>, principal: Principal) =>
       Effect.flatMap(IngestSpans.forBatch(inputs), (span) =>
-        Effect.withSpan(acceptBatchUntraced(inputs, principal), "Ingest.acceptBatch", span))
+        IngestSpans.withSpan(acceptBatchUntraced(inputs, principal), "Ingest.acceptBatch", span))
 
     return Ingest.of(IngestMetrics.instrument({ accept, acceptBatch }))
   })

@@ -11,7 +11,8 @@ import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
 import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
 import { Headers, HttpClient, HttpMiddleware, type HttpServerRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Duration, Effect, FiberRef, Layer, Option, Redacted } from "effect"
+import { constTrue } from "effect/Function"
 import { HUB_VERSION } from "../../src/domain/Version.js"
 import * as TraceContext from "../../src/tracing/TraceContext.js"
 import * as TracingConfig from "../../src/tracing/TracingConfig.js"
@@ -69,11 +70,21 @@ const exporting = (settings: TracingConfig.TracingSettings, options: Options) =>
   })).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /**
+ * No exporter: the tracer is disabled, and so is the HTTP server's span per request, which would otherwise
+ * still parse the URL and copy the headers of every request for a span nobody records (issue 14).
+ */
+const untraced = () =>
+  Layer.scopedDiscard(Effect.zipRight(
+    Effect.locallyScoped(FiberRef.currentTracerEnabled, false),
+    Effect.locallyScopedWith(HttpMiddleware.currentTracerDisabledWhen, () => constTrue)
+  ))
+
+/**
  * Tracing as the environment sets it: OTLP export, or the tracer disabled. A bad setting fails the start
  * with one line (TracingConfigInvalid).
  */
 export const layer = (options: Options): Layer.Layer<never, TracingConfig.TracingConfigInvalid> =>
   Layer.unwrapEffect(Effect.map(
     TracingConfig.fromEnv(options.serviceName),
-    Option.match({ onNone: () => Layer.setTracerEnabled(false), onSome: (settings) => exporting(settings, options) })
+    Option.match({ onNone: untraced, onSome: (settings) => exporting(settings, options) })
   ))

@@ -90,11 +90,11 @@ const waitReady = <E>(url: string, exited: Effect.Effect<number, E>, logFile: st
     Effect.asVoid
   )
 
-/** Starts a server on a free port, logs to `logFile`, waits until `readyPath` answers 2xx. */
-const startServer = (command: Command.Command, env: Record<string, string>, readyPath: string, logFile: string) =>
+/** Starts a server on `fixedPort` or a free port, logs to `logFile`, waits until `readyPath` answers 2xx. */
+const startServer = (command: Command.Command, env: Record<string, string>, readyPath: string, logFile: string, fixedPort?: number) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const port = yield* freePort
+    const port = fixedPort ?? (yield* freePort)
     const proc = yield* Command.start(
       command.pipe(Command.env({ ...env, SWITCHBOARD_PORT: String(port), BASELINE_PORT: String(port) }))
     )
@@ -123,14 +123,19 @@ export interface ServerOptions {
   readonly logFile: string
   /** When set, the server runs under `node --cpu-prof` and writes its profile here on exit. */
   readonly profileDir: string | undefined
+  /** The port to listen on (default: a free one). */
+  readonly port?: number
 }
 
 /** The real hub on the bench database, no dev token. */
 export const startHub = (o: ServerOptions) =>
   startServer(
-    // Under a profile, run what scripts/switchboard execs (node --import tsx src/main.ts) with the profiler on.
+    // Under a profile, the sources under tsx (frames name their files, for profile-summary's areas), or with
+    // BENCH_PROFILE_BUNDLE=1 the build scripts/switchboard runs (frames keep their function names only).
     (o.profileDir === undefined
       ? Command.make(switchboard, "serve")
+      : process.env["BENCH_PROFILE_BUNDLE"] === "1"
+      ? Command.make(process.execPath, "--cpu-prof", `--cpu-prof-dir=${o.profileDir}`, Path.join(hubRoot, "dist/switchboard.js"), "serve")
       : tsxNode(Path.join(hubRoot, "src/main.ts"), ["serve"], o.profileDir)).pipe(Command.workingDirectory(hubRoot)),
     {
       DATABASE_URL: o.db.url,
@@ -140,7 +145,8 @@ export const startHub = (o: ServerOptions) =>
       SWITCHBOARD_DB_POOL_SIZE: String(o.poolSize)
     },
     "/ready",
-    o.logFile
+    o.logFile,
+    o.port
   )
 
 /** The bare node:http + pg baseline on the bench database. */

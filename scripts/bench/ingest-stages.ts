@@ -5,7 +5,8 @@
  * the numbers hold on a shared machine; subtracting them from the ingest bench's "server CPU ms/env"
  * gives what the HTTP / RPC layers cost. Complements `npm run bench:ingest`.
  *
- *   tsx scripts/bench/ingest-stages.ts [--ops 4000] [--pg-url postgres://…/postgres]
+ *   tsx scripts/bench/ingest-stages.ts [--ops 4000] [--only accept] [--pg-url postgres://…/postgres]
+ *   node --cpu-prof --import tsx scripts/bench/ingest-stages.ts --only "Ingest.accept" --ops 20000   # profile one stage
  */
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
@@ -94,7 +95,7 @@ const rawInsert = (pool: pg.Pool, r: NewInboxRow) =>
 const uuid = (i: number, tag: number) => `00000000-0000-7000-8${tag}00-${i.toString(16).padStart(12, "0")}`
 
 /** Every stage, in order, against the hub's layers and a bare pool on the same database. */
-const runStages = (db: BenchDatabase.BenchDatabase, ops: number) =>
+const runStages = (db: BenchDatabase.BenchDatabase, ops: number, only: string) =>
   Effect.gen(function*() {
     const tokens = yield* TokenStore
     const store = yield* InboxStore
@@ -122,24 +123,26 @@ const runStages = (db: BenchDatabase.BenchDatabase, ops: number) =>
     const batch = (b: number) =>
       Array.from({ length: 100 }, (_, k) =>
         k % 2 === 0 ? Envelopes.make("batch", b * 50 + k / 2) : Envelopes.make("accept", (b * 50 + k) % ops))
-    return [
-      yield* measure("JSON.parse + validateEnvelope + dedupeKey (pure)", ops, validateOne),
-      yield* measure("TokenStore.verify (hub)", ops, () => tokens.verify(secret)),
-      yield* measure("sha256 + SELECT api_tokens by hash (bare pg)", ops, () =>
+    const stage = <E>(name: string, n: number, op: (i: number) => Effect.Effect<unknown, E>, perOp = 1) =>
+      name.includes(only) ? Effect.map(measure(name, n, op, perOp), (r) => [r]) : Effect.succeed([])
+    return (yield* Effect.all([
+      stage("JSON.parse + validateEnvelope + dedupeKey (pure)", ops, validateOne),
+      stage("TokenStore.verify (hub)", ops, () => tokens.verify(secret)),
+      stage("sha256 + SELECT api_tokens by hash (bare pg)", ops, () =>
         raw(() => pool.query("SELECT * FROM api_tokens WHERE token_hash = $1", [Token.hashOf(secret)]))),
-      yield* measure("InboxStore.insert, new key (hub)", ops, (i) => store.insert(rowOf("store", i, uuid(i, 1)))),
-      yield* measure("InboxStore.insert, duplicate (hub)", ops, (i) => store.insert(rowOf("store", i, uuid(i, 2)))),
-      yield* measure("INSERT, new key (bare pg)", ops, (i) => rawInsert(pool, rowOf("raw", i, uuid(i, 3)))),
-      yield* measure("INSERT + owner SELECT, duplicate (bare pg)", ops, (i) => rawInsert(pool, rowOf("raw", i, uuid(i, 4)))),
-      yield* measure("Ingest.accept, new (hub)", ops, (i) => ingest.accept(Envelopes.make("accept", i), principal)),
-      yield* measure("Ingest.accept, duplicate (hub)", ops, (i) => ingest.accept(Envelopes.make("accept", i), principal)),
-      yield* measure(
+      stage("InboxStore.insert, new key (hub)", ops, (i) => store.insert(rowOf("store", i, uuid(i, 1)))),
+      stage("InboxStore.insert, duplicate (hub)", ops, (i) => store.insert(rowOf("store", i, uuid(i, 2)))),
+      stage("INSERT, new key (bare pg)", ops, (i) => rawInsert(pool, rowOf("raw", i, uuid(i, 3)))),
+      stage("INSERT + owner SELECT, duplicate (bare pg)", ops, (i) => rawInsert(pool, rowOf("raw", i, uuid(i, 4)))),
+      stage("Ingest.accept, new (hub)", ops, (i) => ingest.accept(Envelopes.make("accept", i), principal)),
+      stage("Ingest.accept, duplicate (hub)", ops, (i) => ingest.accept(Envelopes.make("accept", i), principal)),
+      stage(
         "Ingest.acceptBatch x100, half duplicates (hub, per envelope)",
         Math.max(1, Math.floor(ops / 100)),
         (b) => ingest.acceptBatch(batch(b), principal),
         100
       )
-    ]
+    ])).flat()
   })
 
 const appOn = (db: BenchDatabase.BenchDatabase) =>
@@ -148,15 +151,16 @@ const appOn = (db: BenchDatabase.BenchDatabase) =>
 
 const stages = Command.make("ingest-stages", {
   ops: Options.integer("ops").pipe(Options.withDefault(4000), Options.withDescription("operations per stage")),
+  only: Options.text("only").pipe(Options.withDefault(""), Options.withDescription("run only the stages whose name contains this")),
   pgUrl: Options.text("pg-url").pipe(
     Options.withFallbackConfig(Config.string("BENCH_PG_URL")),
     Options.withDefault("postgres://postgres@127.0.0.1:5432/postgres")
   )
-}, ({ ops, pgUrl }) =>
+}, ({ ops, only, pgUrl }) =>
   Effect.gen(function*() {
     const db = yield* BenchDatabase.acquire(pgUrl)
     yield* Console.log(`CPU per operation, ${ops} operations per stage at concurrency ${CONCURRENCY}`)
-    const results = yield* runStages(db, ops).pipe(Effect.provide(appOn(db)))
+    const results = yield* runStages(db, ops, only).pipe(Effect.provide(appOn(db)))
     const width = Math.max(...results.map((r) => r.stage.length))
     yield* Console.log(
       [

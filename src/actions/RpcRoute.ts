@@ -4,9 +4,10 @@
  * every call's token again.
  */
 import { HttpLayerRouter } from "@effect/platform"
-import { RpcSerialization, RpcServer } from "@effect/rpc"
+import { RpcSerialization } from "@effect/rpc"
 import { Effect, Layer } from "effect"
 import { CurrentPrincipal } from "../domain/Principal.js"
+import * as BufferedProtocol from "../rpc/BufferedProtocol.js"
 import { guarded } from "../rpc/NdjsonRoute.js"
 import { AuthMiddlewareLive } from "../rpc/Server.js"
 import { Actions, type Caller } from "../../services/Actions.js"
@@ -37,7 +38,7 @@ export const HandlersLive = ActionsRpcs.toLayer(Effect.gen(function*() {
 export const layer = HttpLayerRouter.use((router) =>
   Effect.gen(function*() {
     const tokens = yield* TokenStore
-    const rpc = yield* RpcServer.toHttpApp(ActionsRpcs)
+    const rpc = yield* BufferedProtocol.serve(ActionsRpcs)
     yield* router.add("POST", PATH, guarded(tokens, rpc, { tags, maxBodyBytes: MAX_BODY_BYTES, maxCalls: MAX_CALLS }))
   })
 ).pipe(

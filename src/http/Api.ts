@@ -13,23 +13,38 @@ export const BatchPayload = Schema.Struct({
   envelopes: Schema.Array(IngestEnvelopeV1).annotations({ description: "1 to 500 ingest.v1 envelopes" })
 }).annotations({ identifier: "IngestBatchRequest" })
 
+const ingestOne = HttpApiEndpoint.post("ingest", "/api/ingest")
+  .setPayload(IngestEnvelopeV1)
+  .addSuccess(IngestAnswer, { status: 202 })
+  .annotate(OpenApi.Summary, "Submit one ingest.v1 envelope")
+  .annotate(
+    OpenApi.Description,
+    "Accepted exactly once: a repeat of the same dedupe key answers the original request_id with duplicate: true."
+  )
+
+const ingestBatch = HttpApiEndpoint.post("ingestBatch", "/api/ingest/batch")
+  .setPayload(BatchPayload)
+  .addSuccess(BatchAnswer, { status: 202 })
+  .annotate(OpenApi.Summary, "Submit up to 500 envelopes; one result per envelope, in order")
+
+/** The ingest routes as described (OpenAPI, /docs). */
 export class IngestGroup extends HttpApiGroup.make("ingest")
-  .add(
-    HttpApiEndpoint.post("ingest", "/api/ingest")
-      .setPayload(IngestEnvelopeV1)
-      .addSuccess(IngestAnswer, { status: 202 })
-      .annotate(OpenApi.Summary, "Submit one ingest.v1 envelope")
-      .annotate(
-        OpenApi.Description,
-        "Accepted exactly once: a repeat of the same dedupe key answers the original request_id with duplicate: true."
-      )
-  )
-  .add(
-    HttpApiEndpoint.post("ingestBatch", "/api/ingest/batch")
-      .setPayload(BatchPayload)
-      .addSuccess(BatchAnswer, { status: 202 })
-      .annotate(OpenApi.Summary, "Submit up to 500 envelopes; one result per envelope, in order")
-  )
+  .add(ingestOne)
+  .add(ingestBatch)
+  .addError(ValidationError)
+  .addError(Forbidden)
+  .addError(PayloadTooLarge)
+  .addError(Overloaded)
+  .addError(Unavailable)
+  .middleware(HttpAuth)
+{}
+
+/**
+ * The ingest routes HttpApi serves: all but `POST /api/ingest`, the hot path, which is a plain router route
+ * (IngestRoute.ts) with the same answers; it stays in IngestGroup, so the description is unchanged.
+ */
+export class ServedIngestGroup extends HttpApiGroup.make("ingest")
+  .add(ingestBatch)
   .addError(ValidationError)
   .addError(Forbidden)
   .addError(PayloadTooLarge)
@@ -54,6 +69,7 @@ export class OpsGroup extends HttpApiGroup.make("ops")
   )
 {}
 
+/** The REST API as described: every route, OpenAPI at /openapi.json and the /docs page are built from it. */
 export class HubApi extends HttpApi.make("switchboard")
   .add(IngestGroup)
   .add(OpsGroup)
@@ -63,4 +79,14 @@ export class HubApi extends HttpApi.make("switchboard")
   .add(DeliveriesGroup)
   .annotate(OpenApi.Title, "Switchboard hub")
   .annotate(OpenApi.Version, HUB_VERSION)
+{}
+
+/** The routes HttpApi serves: HubApi without the plain `POST /api/ingest` route (see ServedIngestGroup). */
+export class ServedApi extends HttpApi.make("switchboard")
+  .add(ServedIngestGroup)
+  .add(OpsGroup)
+  .add(ConnectorsGroup)
+  .add(RequestsGroup)
+  .add(TargetsGroup)
+  .add(DeliveriesGroup)
 {}

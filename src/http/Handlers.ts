@@ -2,14 +2,13 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
-import { MAX_ENVELOPE_BYTES } from "../domain/Envelope.js"
 import { Unavailable, ValidationError } from "../domain/Errors.js"
 import { MAX_BATCH } from "../domain/IngestAnswer.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { migrations } from "../../migrations/index.js"
 import { DatabaseLocation } from "../../services/Database.js"
 import { Ingest } from "../../services/Ingest.js"
-import { HubApi } from "./Api.js"
+import { HubApi, ServedApi } from "./Api.js"
 import { readJson } from "./Body.js"
 
 /** A batch may carry many envelopes, each up to the single-envelope limit; the body cap is generous but finite. */
@@ -20,15 +19,11 @@ const batchShapeError = new ValidationError({
   issues: [{ path: "envelopes", message: "must be an array of ingest.v1 envelopes" }]
 })
 
-export const IngestHandlersLive = HttpApiBuilder.group(HubApi, "ingest", (handlers) =>
+/** `POST /api/ingest/batch` (`POST /api/ingest` is the plain route of IngestRoute.ts). */
+export const IngestHandlersLive = HttpApiBuilder.group(ServedApi, "ingest", (handlers) =>
   Effect.gen(function*() {
     const ingest = yield* Ingest
     return handlers
-      .handleRaw("ingest", ({ request }) =>
-        Effect.gen(function*() {
-          const body = yield* readJson(request, MAX_ENVELOPE_BYTES)
-          return yield* ingest.accept(body, yield* CurrentPrincipal)
-        }))
       .handleRaw("ingestBatch", ({ request }) =>
         Effect.gen(function*() {
           const body = yield* readJson(request, MAX_BATCH_BODY_BYTES)

@@ -1,5 +1,5 @@
 /** The hub's HTTP surface: REST API + OpenAPI + docs, the RPC endpoints, and response rules shared by all routes. */
-import { HttpApiSwagger, HttpLayerRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiSwagger, HttpLayerRouter, OpenApi, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
@@ -14,10 +14,11 @@ import * as GmailOAuthRoutes from "../oauth/GmailOAuthRoutes.js"
 import * as RpcServerLive from "../rpc/Server.js"
 import * as SdkRoutes from "../sdk/HttpRoutes.js"
 import { ConnectorsHandlersLive } from "../stats/Handlers.js"
-import { HubApi } from "./Api.js"
+import { HubApi, ServedApi } from "./Api.js"
 import { HttpAuthLive } from "./Auth.js"
 import * as Failures from "./Failures.js"
 import { HandlersLive } from "./Handlers.js"
+import * as IngestRoute from "./IngestRoute.js"
 import * as PushRoutes from "./PushRoutes.js"
 
 /**
@@ -51,16 +52,21 @@ const ResponseRules = HttpLayerRouter.middleware(
   { global: true }
 )
 
-export const ApiRoutes = HttpLayerRouter.addHttpApi(HubApi, { openapiPath: "/openapi.json" }).pipe(
+export const ApiRoutes = HttpLayerRouter.addHttpApi(ServedApi).pipe(
   Layer.provide(HandlersLive),
   Layer.provide(ConnectorsHandlersLive),
   Layer.provide(ConsoleHandlersLive),
   Layer.provide(HttpAuthLive)
 )
 
-export const DocsRoutes = HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" })
+/** The description of every REST route, the plain ones included (HttpLayerRouter.addHttpApi's openapiPath, for HubApi). */
+const OpenApiRoute = HttpLayerRouter.use((router) =>
+  router.add("GET", "/openapi.json", Effect.succeed(HttpServerResponse.unsafeJson(OpenApi.fromApi(HubApi))))
+)
 
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, PushRoutes.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer, SdkRoutes.layer, ConsoleRoutes.layer)
+export const DocsRoutes = Layer.merge(HttpApiSwagger.layerHttpLayerRouter({ api: HubApi, path: "/docs" }), OpenApiRoute)
+
+export const Routes = Layer.mergeAll(ApiRoutes, IngestRoute.layer, DocsRoutes, RpcServerLive.RoutesLive, ResponseRules, DashboardRoutes.layer, MetricsRoute.layer, PushRoutes.layer, GmailOAuthRoutes.layer, ActionRoutes.layer, ActionRpcRoute.layer, SdkRoutes.layer, ConsoleRoutes.layer)
 
 /**
  * Builds every route first and only then opens the port, so no request can reach a server whose

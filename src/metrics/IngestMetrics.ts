@@ -20,8 +20,31 @@ export const channelOf = (input: unknown): string => {
   return typeof source.channel === "string" && channels.has(source.channel) ? source.channel : "invalid"
 }
 
-const count = (outcome: string, channel: string, n = 1) =>
-  n === 0 ? Effect.void : Metric.incrementBy(Metric.tagged(Metric.tagged(ingestResults, "outcome", outcome), "channel", channel), n)
+const OUTCOMES = ["accepted", "duplicate", "rejected", "overloaded", "unavailable", "error"] as const
+
+/**
+ * The counter of every (outcome, channel) pair, tagged once here: `Metric.tagged` per call builds and hashes
+ * a new key each time, which showed in the ingest profile (issue 14).
+ */
+const results: ReadonlyMap<string, Metric.Metric.Counter<number>> = new Map(
+  OUTCOMES.flatMap((outcome) =>
+    [...channels, "invalid"].map((channel) =>
+      [`${outcome}\u0000${channel}`, Metric.tagged(Metric.tagged(ingestResults, "outcome", outcome), "channel", channel)] as const
+    )
+  )
+)
+
+const count = (outcome: string, channel: string, n = 1) => {
+  if (n === 0) return Effect.void
+  const counter = results.get(`${outcome}\u0000${channel}`) ??
+    Metric.tagged(Metric.tagged(ingestResults, "outcome", outcome), "channel", channel)
+  return Metric.incrementBy(counter, n)
+}
+
+const latencies = {
+  single: Metric.tagged(ingestLatency, "operation", "single"),
+  batch: Metric.tagged(ingestLatency, "operation", "batch")
+} as const
 
 const failureOutcome = (tag: string) =>
   tag === "Overloaded" ? "overloaded" : tag === "Unavailable" ? "unavailable" : "rejected"
@@ -33,13 +56,13 @@ const outcomeOf = <E extends { readonly _tag: string }>(cause: Cause.Cause<E>): 
     onNone: () => (Cause.isDie(cause) ? Option.some("error") : Option.none())
   })
 
-const timed = <A, E extends { readonly _tag: string }>(operation: string, effect: Effect.Effect<A, E>) =>
+const timed = <A, E extends { readonly _tag: string }>(operation: keyof typeof latencies, effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     yield* Metric.incrementBy(ingestInFlight, 1)
     const exit = yield* Effect.exit(effect).pipe(Effect.ensuring(Metric.incrementBy(ingestInFlight, -1)))
     const end = yield* Clock.currentTimeMillis
-    yield* Metric.update(Metric.tagged(ingestLatency, "operation", operation), (end - start) / 1000)
+    yield* Metric.update(latencies[operation], (end - start) / 1000)
     return yield* exit
   })
 

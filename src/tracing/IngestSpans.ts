@@ -4,7 +4,7 @@
  * another trace); a batch's span keeps the request as its parent and links each envelope's trace. A malformed
  * traceparent is ignored (a fresh trace) and counted, never an error.
  */
-import { Effect, Metric, Option, type Tracer } from "effect"
+import { Effect, FiberRef, Metric, Option, type Tracer } from "effect"
 import { MAX_BATCH } from "../domain/IngestAnswer.js"
 import { traceContextInvalid } from "./Metrics.js"
 import * as TraceContext from "./TraceContext.js"
@@ -66,5 +66,15 @@ export const forGroup = (callers: ReadonlyArray<Option.Option<Tracer.AnySpan>>, 
   }
 }
 
-/** The caller's current span, for `forGroup`. */
-export const callerSpan: Effect.Effect<Option.Option<Tracer.AnySpan>> = Effect.option(Effect.currentParentSpan)
+/** The caller's current span, for `forGroup` (none when this process does not export spans). */
+export const callerSpan: Effect.Effect<Option.Option<Tracer.AnySpan>> = Effect.flatMap(
+  FiberRef.get(TraceContext.exporting),
+  (on) => (on ? Effect.option(Effect.currentParentSpan) : Effect.succeedNone)
+)
+
+/**
+ * `Effect.withSpan(effect, name, options)` when this process exports spans, else `effect` alone: a span
+ * nobody records still costs an object and a copy of the context on every call of the hot path (issue 14).
+ */
+export const withSpan = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string, options: Tracer.SpanOptions): Effect.Effect<A, E, R> =>
+  Effect.flatMap(FiberRef.get(TraceContext.exporting), (on) => (on ? Effect.withSpan(effect, name, options) : effect))
