@@ -9,7 +9,8 @@
  */
 import { HttpServerResponse } from "@effect/platform"
 import { type Rpc, type RpcGroup, type RpcMessage, RpcSerialization, RpcServer } from "@effect/rpc"
-import { Deferred, Effect, Exit, Mailbox } from "effect"
+import { Deferred, Effect, Exit, FiberRef, Mailbox } from "effect"
+import * as TraceContext from "../tracing/TraceContext.js"
 
 interface Client {
   readonly responses: Array<RpcMessage.FromServerEncoded>
@@ -57,7 +58,13 @@ export const serve = <Rpcs extends Rpc.Any>(group: RpcGroup.RpcGroup<Rpcs>) =>
         supportsSpanPropagation: false
       })
     })
-    yield* RpcServer.make(group).pipe(Effect.provideService(RpcServer.Protocol, protocol), Effect.interruptible, Effect.forkScoped)
+    // A span per call only when spans are exported (see IngestSpans.withSpan).
+    const disableTracing = !(yield* FiberRef.get(TraceContext.exporting))
+    yield* RpcServer.make(group, { disableTracing }).pipe(
+      Effect.provideService(RpcServer.Protocol, protocol),
+      Effect.interruptible,
+      Effect.forkScoped
+    )
 
     const run: BufferedRpc["run"] = (messages, httpHeaders) =>
       Effect.flatMap(Deferred.make<void>(), (ended) => {
