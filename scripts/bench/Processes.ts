@@ -91,7 +91,7 @@ const waitReady = <E>(url: string, exited: Effect.Effect<number, E>, logFile: st
   )
 
 /** Starts a server on `fixedPort` or a free port, logs to `logFile`, waits until `readyPath` answers 2xx. */
-const startServer = (command: Command.Command, env: Record<string, string>, readyPath: string, logFile: string, fixedPort?: number) =>
+export const startServer = (command: Command.Command, env: Record<string, string>, readyPath: string, logFile: string, fixedPort?: number) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const port = fixedPort ?? (yield* freePort)
