@@ -30,6 +30,8 @@ export interface PhaseResult extends LoadResult {
   /** CPU seconds the server used during the measured load, and per envelope (null where unknown). */
   readonly server_cpu_s: number | null
   readonly server_cpu_ms_per_envelope: number | null
+  /** CPU of the Postgres backends serving the phase's database, per envelope. */
+  readonly database_cpu_ms_per_envelope: number | null
 }
 
 /** Issue 14's goals: throughput against the floor, and (single envelopes) CPU per envelope within 1.3× of it. */
@@ -94,7 +96,7 @@ const errorsOf = (r: LoadResult) => {
 /** One line per phase, then one line per ratio. */
 export const table = (results: ReadonlyArray<PhaseResult>): ReadonlyArray<string> => [
   ...grid(
-    ["phase", "envelopes/s", "requests/s", "p50 ms", "p99 ms", "dup %", "server CPU ms/env", "rows ok", "errors"],
+    ["phase", "envelopes/s", "requests/s", "p50 ms", "p99 ms", "dup %", "server CPU ms/env", "Postgres CPU ms/env", "rows ok", "errors"],
     results.map((r) => [
       r.label,
       r.envelopes_per_s.toFixed(1),
@@ -103,6 +105,7 @@ export const table = (results: ReadonlyArray<PhaseResult>): ReadonlyArray<string
       r.latency_ms.p99.toFixed(2),
       r.envelopes === 0 ? "-" : ((100 * r.duplicates) / r.envelopes).toFixed(1),
       r.server_cpu_ms_per_envelope === null ? "-" : r.server_cpu_ms_per_envelope.toFixed(3),
+      r.database_cpu_ms_per_envelope === null ? "-" : r.database_cpu_ms_per_envelope.toFixed(3),
       r.rows_match && r.dedupe_mismatches === 0 ? "yes" : `NO (${r.rows} rows, ${r.dedupe_mismatches} mismatches)`,
       errorsOf(r)
     ])

@@ -17,6 +17,7 @@ import { Config, Console, DateTime, Effect, Layer, Option, Schema } from "effect
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as BenchDatabase from "./BenchDatabase.js"
+import * as CpuOfBackends from "./BackendCpu.js"
 import * as Processes from "./Processes.js"
 import { type Phase, PhaseId, type PhaseResult, phases, ratios, table } from "./Report.js"
 
@@ -53,6 +54,8 @@ const parsePhases = (spec: string) =>
       Effect.map((p) => phases[p]),
       Effect.mapError(() => new Processes.BenchFailed({ message: `unknown phase "${id}" (use a, b, c, d)` }))
     ))
+
+const backendCpu = CpuOfBackends.snapshot
 
 const loadAvg = () => Os.loadavg().map((n) => Math.round(n * 100) / 100)
 
@@ -98,8 +101,11 @@ const bench = Command.make("bench-ingest", options, (o) =>
           )
         }
         const cpuBefore = yield* Processes.cpuSeconds(server.pid)
+        const dbBefore = yield* backendCpu(db.url)
         const result = yield* load(o.duration)
         const cpuAfter = yield* Processes.cpuSeconds(server.pid)
+        const dbAfter = yield* backendCpu(db.url)
+        const dbCpu = CpuOfBackends.between(dbBefore, dbAfter)
         const rows = yield* BenchDatabase.inboxRows(db)
         const cpu = Option.getOrNull(Option.zipWith(cpuAfter, cpuBefore, (a, b) => Math.round((a - b) * 100) / 100))
         const phaseResult: PhaseResult = {
@@ -111,7 +117,8 @@ const bench = Command.make("bench-ingest", options, (o) =>
           server_cpu_s: cpu,
           server_cpu_ms_per_envelope: cpu === null || result.envelopes === 0
             ? null
-            : Math.round((1e6 * cpu) / result.envelopes) / 1000
+            : Math.round((1e6 * cpu) / result.envelopes) / 1000,
+          database_cpu_ms_per_envelope: result.envelopes === 0 ? null : Math.round((1e6 * dbCpu) / result.envelopes) / 1000
         }
         yield* Console.log(
           `${phase.label}: ${result.envelopes_per_s} envelopes/s, p50 ${result.latency_ms.p50} ms, ` +
