@@ -2,7 +2,6 @@
 import { HttpServer } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Redacted } from "effect"
 import * as HttpHub from "../src/http/Server.js"
 import { CALLBACK_PATH as GMAIL_OAUTH_CALLBACK } from "../src/oauth/GmailOAuth.js"
@@ -12,42 +11,17 @@ import { DatabaseLocation } from "../services/Database.js"
 import type { HubConfigShape } from "../services/HubConfig.js"
 import * as ActionsLive from "./Actions/ActionsLive.js"
 import * as HostedConnectors from "./Connectors/ConnectorHostLive.js"
-import * as Database from "./Database/Database.js"
+import { DatabaseLive, StoresLive } from "./DatabaseLive.js"
 import * as DeliveryLive from "./Delivery/DeliveryLive.js"
-import * as Migrations from "./Database/Migrations.js"
 import * as IngestLive from "./Ingest/IngestLive.js"
-import * as PgInboxStore from "./InboxStore/PgInboxStore.js"
+import { SdkLive } from "./SdkLive.js"
 import * as StatsLive from "./Stats/StatsLive.js"
-import * as PgTokenStore from "./TokenStore/PgTokenStore.js"
-import * as MemoryPushReceivers from "./PushReceivers/MemoryPushReceivers.js"
-import * as PgTelegramWebhookStore from "./TelegramWebhookStore/PgTelegramWebhookStore.js"
-import * as PgSecretStore from "./SecretStore/PgSecretStore.js"
-import * as PgSourceCounts from "./SourceCounts/PgSourceCounts.js"
-import * as ConnectorOperationsLive from "./ConnectorOperations/ConnectorOperationsLive.js"
-import * as PgConnectorRegistry from "./ConnectorRegistry/PgConnectorRegistry.js"
-import * as PgResourceStore from "./ResourceStore/PgResourceStore.js"
 import * as PgRequestLog from "./RequestLog/PgRequestLog.js"
 import * as HttpTargetTester from "./TargetTester/HttpTargetTester.js"
 import * as OtlpTracing from "./Tracing/OtlpTracing.js"
 
-/** The configured database (DATABASE_URL or embedded), migrated. */
-export const DatabaseLive = Layer.provideMerge(Migrations.layer, Database.layer)
-
-/** Stores over the database. */
-export const StoresLive = Layer.mergeAll(
-  PgInboxStore.layer,
-  PgTokenStore.layer,
-  PgTelegramWebhookStore.layer,
-  MemoryPushReceivers.layer,
-  PgSecretStore.layer,
-  PgSourceCounts.layer
-)
-
-/** The connector SDK over the database (issue 11): the registry, the resource store, and resource operations through them. */
-export const SdkLive = ConnectorOperationsLive.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(PgConnectorRegistry.layer, PgResourceStore.layer)),
-  Layer.provide(Layer.mergeAll(NodeHttpClient.layerUndici, NodeContext.layer))
-)
+/** The migrated database, the stores and the connector SDK over it (modules of their own, which admin commands load without the hub). */
+export { DatabaseLive, SdkLive, StoresLive }
 
 /** The operator console's read side and target test-send (issue 12). */
 export const ConsoleLive = Layer.mergeAll(PgRequestLog.layer, HttpTargetTester.layer)

@@ -15,6 +15,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { DatabaseLocation } from "../../services/Database.js"
+import { EmbeddedTuning, type Tuning } from "./EmbeddedTuning.js"
 import * as PgDatabase from "./PgDatabase.js"
 import * as PgliteSession from "./PgliteSession.js"
 
@@ -109,19 +110,25 @@ const socketDir = (dataDir: string) =>
 /** Extensions the migrations create (PGlite ships contrib modules as separate bundles, loaded only when listed). */
 const extensions = { pg_trgm }
 
+/** PGlite's options for `tuning`: its own start parameters, with the settings the tuning changes. */
+const optionsFor = (tuning: Tuning) => ({
+  extensions,
+  ...(tuning.sharedBuffers === undefined ? {} : { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${tuning.sharedBuffers}`] })
+})
+
 /**
  * Opens PGlite on the data directory and serves it, for the life of the scope, on a Unix socket only this
  * OS user can reach (PGlite checks no password, so a TCP port would let any local user in). A throwaway
  * in-memory database (`dataDir` undefined: tests, benchmarks) is served on a free loopback port.
  */
-export const serve = (dataDir: string | undefined, maxConnections: number) =>
+export const serve = (dataDir: string | undefined, maxConnections: number, tuning: Tuning = EmbeddedTuning.defaultValue()) =>
   Effect.gen(function*() {
     if (dataDir !== undefined) {
       yield* privately(`create ${dataDir}`, () => Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 }))
     }
     const db = yield* Effect.acquireRelease(
       attempt("open PGlite", () =>
-        dataDir === undefined ? PGlite.create({ extensions }) : PGlite.create(Path.join(dataDir, "pgdata"), { extensions })),
+        dataDir === undefined ? PGlite.create(optionsFor(tuning)) : PGlite.create(Path.join(dataDir, "pgdata"), optionsFor(tuning))),
       (db) => closing("close PGlite", () => db.close())
     )
     const socket = dataDir === undefined ? undefined : yield* socketDir(dataDir)
@@ -156,7 +163,7 @@ export const layer = (options: Options) =>
     Effect.gen(function*() {
       const dataDir = Path.resolve(options.dataDir)
       const running = yield* findServer(dataDir)
-      const target = running ?? (yield* serve(dataDir, options.poolSize + 4))
+      const target = running ?? (yield* serve(dataDir, options.poolSize + 4, yield* EmbeddedTuning))
       if (running !== undefined) yield* Effect.logDebug("embedded database: using the instance of a running hub")
       return Layer.merge(
         PgDatabase.clientLayer(

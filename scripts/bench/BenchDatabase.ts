@@ -45,10 +45,10 @@ const withDatabase = (adminUrl: string, name: string) => {
   return url
 }
 
-const localDatabase = (adminUrl: string) =>
+const localDatabase = (adminUrl: string, prefix: string) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
-      const name = `sw_bench_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+      const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
       yield* withClient(adminUrl, "create the bench database", (c) => c.query(`CREATE DATABASE ${name}`))
       const url = withDatabase(adminUrl, name)
       const where = `${url.host}/${name}`
@@ -78,12 +78,12 @@ const embeddedDatabase = (reason: string) =>
     return { url: `postgres://postgres@${target.host}:${target.port}/postgres`, kind: "embedded", where } satisfies BenchDatabase
   })
 
-/** A database for the whole run, released (dropped or closed) when the scope closes. */
-export const acquire = (adminUrl: string) =>
+/** A database for the whole run (named `<prefix>_…`), released (dropped or closed) when the scope closes. */
+export const acquire = (adminUrl: string, prefix = "sw_bench") =>
   withClient(adminUrl, "connect to the local Postgres", (c) => c.query("SELECT 1")).pipe(
     Effect.matchEffect({
       onFailure: (e) => embeddedDatabase(e.message),
-      onSuccess: () => localDatabase(adminUrl)
+      onSuccess: () => localDatabase(adminUrl, prefix)
     })
   )
 

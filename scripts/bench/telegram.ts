@@ -1,12 +1,14 @@
 /**
  * `npm run bench:telegram` (issue 3): N updates (default 20,000) from the fake Bot API through the real
- * connector process (`scripts/switchboard connector telegram`) into the real hub on a fresh Postgres
- * database, measured end to end (updates/s until the last one is in message_inbox). Baseline in the
+ * connector process (`scripts/switchboard connector telegram`, the build: dist/connector.js) into the
+ * real hub on a fresh Postgres database, measured end to end (updates/s until the last one is in
+ * message_inbox), counted from the connector's spawn and from its first getUpdates. Baseline in the
  * same run: the same updates, normalized by the same code, posted straight to the hub's
  * POST /api/ingest/batch (100 per request, 8 in flight): the hub's own ceiling for this workload.
  *
  *   npm run bench:telegram                 # 20,000 updates
  *   BENCH_UPDATES=2000 npm run bench:telegram   # smoke run
+ *   BENCH_PROFILE_DIR=bench-results/profiles/telegram npm run bench:telegram   # the connector under node --cpu-prof
  */
 import { FileSystem } from "@effect/platform"
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
@@ -25,6 +27,17 @@ import * as Processes from "./Processes.js"
 const ENDPOINT = "support_bot" // the scope of Processes.createToken
 const BOT_TOKEN = "9000001:bench-bot-token"
 const root = Path.resolve(import.meta.dirname, "../..")
+const switchboard = Path.join(root, "scripts/switchboard")
+
+/**
+ * The connector process: `scripts/switchboard connector telegram`; under a profile, what the launcher
+ * execs for it (node dist/connector.js, current since the bench ran the launcher once) with the profiler on.
+ */
+const connectorCommand = (profileDir: Option.Option<string>): [string, ReadonlyArray<string>] =>
+  Option.match(profileDir, {
+    onNone: () => [switchboard, ["connector", "telegram"]],
+    onSome: (dir) => [process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, Path.join(root, "dist/connector.js"), "connector", "telegram"]]
+  })
 
 const count = (db: BenchDatabase.BenchDatabase, from: number, to: number) =>
   Effect.tryPromise({
@@ -58,7 +71,12 @@ const program = Effect.gen(function*() {
   yield* fs.makeDirectory(Path.join(outDir, "logs"), { recursive: true })
   yield* Console.log(`telegram bench: ${n} updates, CONNECTOR_MAX_INFLIGHT ${maxInflight}; load average ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")}`)
 
-  const db = yield* BenchDatabase.acquire(pgUrl)
+  // The launcher rebuilds a stale build here, not inside the measured connector start.
+  yield* Effect.try({
+    try: () => Child.execFileSync(switchboard, ["--version"], { stdio: "ignore" }),
+    catch: (e) => new Processes.BenchFailed({ message: `scripts/switchboard --version: ${String(e)}` })
+  })
+  const db = yield* BenchDatabase.acquire(pgUrl, "sb_startup")
   const token = yield* Processes.createToken(db)
   const hub = yield* Processes.startHub({
     db,
@@ -85,13 +103,11 @@ const program = Effect.gen(function*() {
   )
   const logFile = Path.join(outDir, "logs", "telegram-connector.log")
   const log = Fs.openSync(logFile, "w")
+  const [file, args] = connectorCommand(profileDir)
   const started = performance.now()
   const child = yield* Effect.acquireRelease(
     Effect.sync(() =>
-      Child.spawn(process.execPath, [
-        ...(Option.isSome(profileDir) ? ["--cpu-prof", `--cpu-prof-dir=${profileDir.value}`] : []),
-        ...["--import", "tsx", Path.join(root, "src/main.ts"), "connector", "telegram"]
-      ], {
+      Child.spawn(file, args, {
         env: {
           ...process.env,
           SWITCHBOARD_URL: hub.url,
@@ -123,7 +139,7 @@ const program = Effect.gen(function*() {
   const finished = performance.now()
   const endToEndMs = finished - started
   const steadyMs = finished - firstRow.at
-  // from the connector's first getUpdates: the pipeline without the process start-up (tsx compiles on start)
+  // from the connector's first getUpdates: the pipeline without the process start-up
   const runningMs = finished - (fake.firstCallAt.get("getUpdates") ?? started)
   const cpu = yield* Processes.cpuSeconds(child.pid ?? 0)
 

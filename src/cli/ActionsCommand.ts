@@ -7,13 +7,12 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem, HttpClient, HttpClientResponse } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Data, Effect, Option, Redacted } from "effect"
-import * as ActionsClientLayer from "../actions/Client.js"
-import { ActionsClient } from "../actions/Client.js"
+import type { ActionsClient } from "../actions/Client.js"
 import { type ActionName, actionNames, connectorOf } from "../domain/ActionCatalog.js"
 import { HealthReport } from "../../services/Actions.js"
 import * as Help from "./Help.js"
+import * as Lazy from "./Lazy.js"
 import * as Output from "./Output.js"
 
 /** The command's input is unusable; the message says why. */
@@ -33,7 +32,8 @@ const withClient = <A, E>(use: (client: ActionsClient["Type"]) => Effect.Effect<
   Effect.gen(function*() {
     const url = yield* HubUrl
     const token = yield* HubToken
-    return yield* Effect.flatMap(ActionsClient, use).pipe(Effect.provide(ActionsClientLayer.layer({ url, token })))
+    const Client = yield* Lazy.load(() => import("../actions/Client.js"))
+    return yield* Effect.flatMap(Client.ActionsClient, use).pipe(Effect.provide(Client.layer({ url, token })))
   })
 
 const fetchHealth = Effect.gen(function*() {
@@ -44,7 +44,7 @@ const fetchHealth = Effect.gen(function*() {
     Effect.scoped,
     Effect.mapError(() => new ActionsUsageError({ message: `no action health at ${url}/actions/health (is the hub running there?)` }))
   )
-}).pipe(Effect.provide(NodeHttpClient.layerUndici))
+}).pipe(Effect.provide(Lazy.HttpClientLive))
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
 

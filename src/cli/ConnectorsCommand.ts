@@ -13,15 +13,17 @@ import type { RegistryEntry } from "../../services/ConnectorRegistry.js"
 import { MAX_IMPORT_BYTES } from "../sdk/RegistryJsonl.js"
 import { parseScopes } from "../sdk/RegistryInput.js"
 import { ConnectorsBackend, ConnectorsUsage, HubUrl, tokenOf } from "./ConnectorsBackend.js"
-import * as ConnectorsLocal from "./ConnectorsLocal.js"
-import * as ConnectorsRemote from "./ConnectorsRemote.js"
 import * as ConnectorsScaffold from "./ConnectorsScaffold.js"
 import * as Help from "./Help.js"
+import * as Lazy from "./Lazy.js"
 import * as Output from "./Output.js"
 
-/** The local database, or the hub at SWITCHBOARD_URL. */
+/** The local database, or the hub at SWITCHBOARD_URL (each imported only when chosen). */
 const BackendLive = Layer.unwrapEffect(
-  Effect.map(HubUrl, Option.match({ onNone: () => ConnectorsLocal.layer, onSome: ConnectorsRemote.layer }))
+  Effect.flatMap(HubUrl, Option.match({
+    onNone: () => Effect.map(Lazy.load(() => import("./ConnectorsLocal.js")), (local) => local.layer),
+    onSome: (url) => Effect.map(Lazy.load(() => import("./ConnectorsRemote.js")), (remote) => remote.layer(url))
+  }))
 )
 
 const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of a table"))

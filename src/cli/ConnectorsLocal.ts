@@ -5,7 +5,9 @@
  * database can do anything anyway. With one, the token is verified and its role and tenant apply.
  */
 import { Effect, Layer, Option, type Redacted } from "effect"
-import * as Live from "../../layers/Live.js"
+import * as EmbeddedTuning from "../../layers/Database/EmbeddedTuning.js"
+import { DatabaseLive } from "../../layers/DatabaseLive.js"
+import { SdkLive } from "../../layers/SdkLive.js"
 import * as PgTokenStore from "../../layers/TokenStore/PgTokenStore.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import { RETRY_AFTER_UNAVAILABLE_S, Unavailable } from "../domain/Errors.js"
@@ -54,8 +56,8 @@ const make = Effect.gen(function*() {
   })
 })
 
-/** The local backend over the configured database (migrated first). */
+/** The local backend over the configured database (migrated first; an embedded one tuned for a command). */
 export const layer = Layer.effect(ConnectorsBackend, make).pipe(
-  Layer.provide(Layer.mergeAll(Live.SdkLive, PgTokenStore.layer)),
-  Layer.provide(Live.DatabaseLive)
+  Layer.provide(Layer.mergeAll(SdkLive, PgTokenStore.layer)),
+  Layer.provide(DatabaseLive.pipe(Layer.provide(Layer.succeed(EmbeddedTuning.EmbeddedTuning, EmbeddedTuning.command))))
 )

@@ -4,7 +4,6 @@
  * RoleDenied (exit code 2), anything else as HubRefused naming the hub's tag, status and message.
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { OperationResult, ResourceOperation } from "../../services/ConnectorOperations.js"
 import { Resource } from "../../services/ConnectorResources.js"
@@ -12,6 +11,7 @@ import { RegistryEntry, RegistryEvent, RegistryEventKind } from "../../services/
 import { RoleDenied } from "../domain/ConnectorErrors.js"
 import { PREFIX } from "../sdk/HttpRoutes.js"
 import { ConnectorsBackend, HubRefused, HubUnreachable, type Session } from "./ConnectorsBackend.js"
+import * as Lazy from "./Lazy.js"
 
 const ErrorBody = Schema.Struct({
   _tag: Schema.String,
@@ -120,4 +120,4 @@ export const make = (url: string) =>
     return ConnectorsBackend.of({ where: `hub ${url}`, as: (token) => Effect.succeed(sessionOf(token)) })
   })
 
-export const layer = (url: string) => Layer.effect(ConnectorsBackend, make(url)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+export const layer = (url: string) => Layer.effect(ConnectorsBackend, make(url)).pipe(Layer.provide(Lazy.HttpClientLive))

@@ -4,7 +4,6 @@
  * Secrets are read from stdin or a file, never from the command line, and never printed.
  */
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Data, Effect, Layer, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as PgSecretStore from "../../layers/SecretStore/PgSecretStore.js"
@@ -13,6 +12,7 @@ import * as GmailOAuth from "../oauth/GmailOAuth.js"
 import * as OAuthClient from "../oauth/OAuthClient.js"
 import { exchangeCode } from "../oauth/TokenExchange.js"
 import * as Help from "./Help.js"
+import * as Lazy from "./Lazy.js"
 import * as Output from "./Output.js"
 import * as Pasted from "../oauth/Pasted.js"
 
@@ -196,7 +196,7 @@ const credentials = Command.make("credentials").pipe(
 )
 
 /** The secret store and an HTTP client for the token endpoint; the database comes from the caller. */
-export const GmailCliLive = Layer.merge(PgSecretStore.layer, NodeHttpClient.layerUndici)
+export const GmailCliLive = Layer.merge(PgSecretStore.layer, Lazy.HttpClientLive)
 
 export const gmailCommand = Command.make("gmail").pipe(
   Command.withDescription(Help.describe("Gmail OAuth: consent without a browser, stored tokens, the OAuth app", {

@@ -3,25 +3,33 @@ import { Command } from "@effect/cli"
 import { Console, Effect, Layer } from "effect"
 import * as Entry from "./Entry.js"
 import * as Help from "./Help.js"
-import * as Live from "../../layers/Live.js"
+import * as Lazy from "./Lazy.js"
 import { HubConfigFromEnv } from "../../services/HubConfig.js"
+import * as EmbeddedTuning from "../../layers/Database/EmbeddedTuning.js"
 import { tokenCommand } from "./TokenCommand.js"
 import * as RollupCommand from "./RollupCommand.js"
 import { connectorCommand } from "./ConnectorCommand.js"
 import { TelegramCliLive, telegramCommand } from "./TelegramCommand.js"
 import { GmailCliLive, gmailCommand } from "./GmailCommand.js"
-import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
 import { deadLettersCommand, routesCommand, targetsCommand } from "./DeliveryCommands.js"
 import { actionsCommand } from "./ActionsCommand.js"
 import { connectorsCommand } from "./ConnectorsCommand.js"
 import { requestsCommand } from "./RequestsCommand.js"
 import { blobsCommand } from "./BlobsCommand.js"
-import * as PgRequestLog from "../../layers/RequestLog/PgRequestLog.js"
-import * as HttpTargetTester from "../../layers/TargetTester/HttpTargetTester.js"
+
+// The layers below are imported when their command runs (Lazy.ts): reading the command line loads only the tree.
+const MigratedLive = Lazy.layer(Effect.map(Lazy.database, (db) => db.DatabaseLive))
+/** The database of an admin command: a few queries, then exit (an embedded one gets a small buffer pool). */
+const DatabaseLive = MigratedLive.pipe(Layer.provide(Layer.succeed(EmbeddedTuning.EmbeddedTuning, EmbeddedTuning.command)))
+const StoresLive = Lazy.layer(Effect.map(Lazy.database, (db) => db.StoresLive))
+const DeliveryStoresLive = Lazy.layer(Effect.map(Lazy.load(() => import("../../layers/Delivery/DeliveryLive.js")), (m) => m.StoresLive))
+const TargetTesterLive = Lazy.layer(Effect.map(Lazy.load(() => import("../../layers/TargetTester/HttpTargetTester.js")), (m) => m.layer))
+const RequestLogLive = Lazy.layer(Effect.map(Lazy.load(() => import("../../layers/RequestLog/PgRequestLog.js")), (m) => m.layer))
 
 const serve = Command.make("serve", {}, () =>
   Effect.gen(function*() {
     const config = yield* HubConfigFromEnv
+    const Live = yield* Lazy.load(() => import("../../layers/Live.js"))
     return yield* Layer.launch(Live.hubLayer(config, Live.DatabaseLive))
   })).pipe(
     Command.withDescription(Help.describe("run the hub (REST + RPC + docs) until SIGINT/SIGTERM", {
@@ -44,7 +52,7 @@ const migrate = Command.make("migrate", {}, () => Console.log("database is migra
     details: ["On DATABASE_URL, else the embedded database under SWITCHBOARD_DATA_DIR (default .switchboard). The hub also migrates when it starts."],
     examples: ["switchboard migrate", "DATABASE_URL=postgres://switchboard@db:5432/switchboard switchboard migrate --verbose"]
   })),
-  Command.provide(Live.DatabaseLive)
+  Command.provide(MigratedLive)
 )
 
 /** Admin commands share one database connection (and its migrations) per run. */
@@ -57,21 +65,21 @@ const admin = Command.make("switchboard").pipe(
     serve,
     migrate,
     connectorCommand,
-    telegramCommand.pipe(Command.provide(TelegramCliLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
-    gmailCommand.pipe(Command.provide(GmailCliLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
-    tokenCommand.pipe(Command.provide(Live.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
-    RollupCommand.rollupCommand.pipe(Command.provide(RollupCommand.layer.pipe(Layer.provide(Live.DatabaseLive)))),
+    telegramCommand.pipe(Command.provide(TelegramCliLive.pipe(Layer.provideMerge(DatabaseLive)))),
+    gmailCommand.pipe(Command.provide(GmailCliLive.pipe(Layer.provideMerge(DatabaseLive)))),
+    tokenCommand.pipe(Command.provide(StoresLive.pipe(Layer.provideMerge(DatabaseLive)))),
+    RollupCommand.rollupCommand.pipe(Command.provide(RollupCommand.layer.pipe(Layer.provide(DatabaseLive)))),
     targetsCommand.pipe(Command.provide(
-      Layer.merge(DeliveryLive.StoresLive, HttpTargetTester.layer).pipe(Layer.provideMerge(Live.DatabaseLive))
+      Layer.merge(DeliveryStoresLive, TargetTesterLive).pipe(Layer.provideMerge(DatabaseLive))
     )),
     requestsCommand.pipe(Command.provide(
-      Layer.merge(PgRequestLog.layer, DeliveryLive.StoresLive).pipe(Layer.provideMerge(Live.DatabaseLive))
+      Layer.merge(RequestLogLive, DeliveryStoresLive).pipe(Layer.provideMerge(DatabaseLive))
     )),
-    routesCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
-    deadLettersCommand.pipe(Command.provide(DeliveryLive.StoresLive.pipe(Layer.provideMerge(Live.DatabaseLive)))),
+    routesCommand.pipe(Command.provide(DeliveryStoresLive.pipe(Layer.provideMerge(DatabaseLive)))),
+    deadLettersCommand.pipe(Command.provide(DeliveryStoresLive.pipe(Layer.provideMerge(DatabaseLive)))),
     actionsCommand,
     connectorsCommand,
-    blobsCommand.pipe(Command.provide(Live.DatabaseLive))
+    blobsCommand.pipe(Command.provide(DatabaseLive))
   ])
 )
 

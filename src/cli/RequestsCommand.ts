@@ -17,10 +17,10 @@ import {
 import { ValidationError } from "../domain/Errors.js"
 import { excerpt, boundedProblem } from "../domain/Text.js"
 import { sanitize } from "../delivery/RetryPolicy.js"
-import * as Validate from "../routing/Validate.js"
 import { DeliveryStore } from "../../services/DeliveryStore.js"
 import { RequestLog, type RequestFilter } from "../../services/RequestLog.js"
 import * as Help from "./Help.js"
+import * as Lazy from "./Lazy.js"
 import * as Output from "./Output.js"
 import * as Filters from "./RequestFilters.js"
 import * as RequestView from "./RequestView.js"
@@ -134,6 +134,8 @@ const chosenTargets = (names: ReadonlyArray<string>) =>
     if (names.length > MAX_REPLAY_TARGETS) {
       return yield* new UsageError({ message: `give at most ${MAX_REPLAY_TARGETS} --target options (got ${names.length})` })
     }
+    // The routing rules (and their RE2 engine) load only for a replay that names targets.
+    const Validate = yield* Lazy.load(() => import("../routing/Validate.js"))
     for (const name of names) {
       const problem = Validate.targetName(name)
       if (problem._tag === "Left") {

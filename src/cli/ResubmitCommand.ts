@@ -8,13 +8,12 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Chunk, Console, DateTime, Effect, Either, Layer, Option, Ref, Schedule, Schema, Sink, Stream } from "effect"
-import * as RpcSwitchboardClient from "../../layers/SwitchboardClient/RpcSwitchboardClient.js"
 import { problemsOf } from "../../services/ConnectorConfig.js"
 import type { DeadLetter } from "../../services/ConnectorDeadLetters.js"
 import { type BatchItemOutcome, type IngestRejected, SwitchboardClient } from "../../services/SwitchboardClient.js"
 import * as Policies from "../policies.js"
+import * as Lazy from "./Lazy.js"
 import * as Lines from "./ResubmitLines.js"
 
 /** The file, the remaining file, the configuration or the hub cannot be used (exit 2). */
@@ -98,8 +97,8 @@ const writeRemaining = Options.text("write-remaining").pipe(
 )
 
 /** The connector's RPC client from SWITCHBOARD_URL / SWITCHBOARD_API_TOKEN; a bad setting is a ResubmitFailed naming it. */
-const clientLayer = RpcSwitchboardClient.layerConfig.pipe(
-  Layer.provide(NodeHttpClient.layerUndici),
+const clientLayer = Lazy.layer(Effect.map(Lazy.load(() => import("../../layers/SwitchboardClient/RpcSwitchboardClient.js")), (m) => m.layerConfig)).pipe(
+  Layer.provide(Lazy.HttpClientLive),
   Layer.mapError((e) => new ResubmitFailed({ message: "_tag" in e && e._tag === "ConnectorStartFailed" ? e.message : problemsOf(e).join("; ") }))
 )
 

@@ -4,12 +4,12 @@
  * BUTLER_TELEGRAM_TOKEN, TELEGRAM_API_BASE_URL and the hub's database (the webhook secret lives there).
  */
 import { Command, Options } from "@effect/cli"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import * as HttpTelegramApi from "../../layers/TelegramApi/HttpTelegramApi.js"
 import * as PgTelegramWebhookStore from "../../layers/TelegramWebhookStore/PgTelegramWebhookStore.js"
 import * as Webhook from "../connectors/telegram/Webhook.js"
 import * as Help from "./Help.js"
+import * as Lazy from "./Lazy.js"
 import * as Output from "./Output.js"
 
 const endpoint = Options.text("endpoint").pipe(
@@ -87,7 +87,7 @@ const webhookInfo = Command.make(
 
 /** Telegram's client (from the environment) for the telegram subcommands; the database comes from the caller. */
 export const TelegramCliLive = Layer.merge(
-  HttpTelegramApi.layerConfig.pipe(Layer.provide(NodeHttpClient.layerUndici)),
+  HttpTelegramApi.layerConfig.pipe(Layer.provide(Lazy.HttpClientLive)),
   PgTelegramWebhookStore.layer
 )
 

@@ -1,9 +1,11 @@
 /**
  * Dynamic loading of a registered connector module (issue 11): a path relative to the process's
- * working directory (`./my-connector.ts`; a `.ts` module works because the hub and the CLI run under
- * tsx) or an absolute path, resolved to a file URL, or a package name (resolved from the hub's own
- * node_modules). The named export (`default` for `export default`) is checked against the SDK's schema;
- * every failure is a ConnectorLoadFailed whose message says exactly what is wrong.
+ * working directory (`./my-connector.ts`) or an absolute path, resolved to a file URL, or a package name
+ * (resolved from the hub's own node_modules). A TypeScript module works everywhere: from the sources the
+ * process already runs under tsx (or vitest); from the build (scripts/build.mjs) tsx's ES module loader
+ * is registered once, before the first `.ts` import. The named export (`default` for `export default`)
+ * is checked against the SDK's schema; every failure is a ConnectorLoadFailed whose message says
+ * exactly what is wrong.
  */
 import { Effect, Either } from "effect"
 import * as NodePath from "node:path"
@@ -33,11 +35,31 @@ const reasonOf = (cause: unknown): string => {
 export const specifierOf = (module: string, cwd: string): string =>
   isPath(module) ? pathToFileURL(NodePath.resolve(cwd, module)).href : module
 
+/** This module runs compiled (the build's chunks are `.js`; under tsx or vitest its URL is the `.ts` source). */
+const compiled = !import.meta.url.endsWith(".ts")
+
+const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/
+
+/** A file URL naming a TypeScript module, which plain Node cannot import. */
+export const isTypeScript = (specifier: string): boolean =>
+  specifier.startsWith("file:") && TYPESCRIPT.test(new URL(specifier).pathname)
+
+let tsxLoader: Promise<unknown> | undefined
+
+/** tsx's ES module loader, registered for the rest of the process the first time it is needed (later calls wait for the same one). */
+const registerTsx = Effect.tryPromise({
+  try: () => (tsxLoader ??= import("tsx/esm/api").then((tsx) => tsx.register())),
+  catch: (cause) => cause
+})
+
 const importModule = (specifier: string) =>
-  Effect.tryPromise({
-    try: (): Promise<Record<string, unknown>> => import(/* @vite-ignore */ specifier),
-    catch: (cause) => cause
-  })
+  Effect.zipRight(
+    compiled && isTypeScript(specifier) ? registerTsx : Effect.void,
+    Effect.tryPromise({
+      try: (): Promise<Record<string, unknown>> => import(/* @vite-ignore */ specifier),
+      catch: (cause) => cause
+    })
+  )
 
 /** Imports `ref.module` (relative to `cwd`) and checks its export `ref.class_name` as a ConnectorDefinition. */
 export const load = (ref: ModuleRef, cwd: string = process.cwd()): Effect.Effect<ConnectorDefinition, ConnectorLoadFailed> => {

@@ -10,6 +10,7 @@ import * as TestDatabase from "../support/TestDatabase.js"
 import * as TestHub from "../support/TestHub.js"
 import { Context } from "effect"
 import * as Migrations from "../../layers/Database/Migrations.js"
+import { VERIFIED_TTL_MS } from "../../layers/TokenStore/PgTokenStore.js"
 
 class Target extends Context.Tag("test/Target")<Target, TestDatabase.Target>() {}
 const TargetLive = Layer.scoped(Target, TestDatabase.freshTarget)
@@ -54,6 +55,8 @@ layer(Env, { excludeTestServices: true, timeout: 180_000 })("token CLI", (it) =>
 
       const revoked = yield* cli("token", "revoke", token.id, "--reason", "leaked in a screenshot")
       assert.strictEqual(revoked.exitCode, 0, revoked.stderr)
+      // A hub trusts a token it verified for VERIFIED_TTL_MS (PgTokenStore): a revocation is seen within that.
+      yield* Effect.sleep(VERIFIED_TTL_MS + 100)
       const after = yield* postJson(url, token.token, sample("cli-5", { endpoint_identity: "cli-bot" }))
       assert.strictEqual(after.status, 401)
       assert.include(String(field(after.body, "message")), "revoked")

@@ -219,7 +219,7 @@ layer(Suite, { excludeTestServices: true, timeout: 240_000 })("the operator cons
       yield* V.step("save the route", () => page.click("#route-submit"))
       yield* V.waitUntil(page, "the route is saved", `document.querySelector("#route-output")?.textContent.includes("Saved the route to other")`)
       // The table is redrawn from the API after the save message, so wait for the new row rather than read it once.
-      yield* V.waitUntil(page, "the route is listed with priority 5", `/\\b5\\b/.test(document.querySelector('${route}')?.textContent ?? "")`)
+      yield* V.waitUntil(page, "the route is listed with priority 5", `/\\b5\\b/.test(document.querySelector('${route}')?.innerText ?? "")`)
       assert.match(yield* V.text(page, route), /\b5\b/)
       assert.notInclude(yield* V.text(page, route), "nobody")
       yield* refreshRouter
