@@ -9,7 +9,8 @@ import pg from "pg"
 
 const TICKS_PER_SECOND = 100
 
-const secondsOf = (pid: number): number | undefined => {
+/** CPU seconds (user + system) of process `pid` so far; undefined when it cannot be read. */
+export const secondsOf = (pid: number): number | undefined => {
   try {
     const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND

@@ -5,22 +5,11 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import * as Fs from "node:fs"
-
-const TICKS_PER_SECOND = 100
+import { secondsOf } from "./BackendCpu.js"
 
 export interface CpuSnapshot {
   readonly node: number
   readonly backends: ReadonlyMap<number, number>
-}
-
-const backendSeconds = (pid: number): number | undefined => {
-  try {
-    const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
-  } catch {
-    return undefined
-  }
 }
 
 export const snapshot = Effect.gen(function*() {
@@ -28,7 +17,7 @@ export const snapshot = Effect.gen(function*() {
   const rows = yield* sql<{ readonly pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
   const backends = new Map<number, number>()
   for (const { pid } of rows) {
-    const seconds = backendSeconds(pid)
+    const seconds = secondsOf(pid)
     if (seconds !== undefined) backends.set(pid, seconds)
   }
   const usage = process.cpuUsage()
