@@ -21,7 +21,7 @@ export const secondsOf = (pid: number): number | undefined => {
 
 /** pid → CPU seconds of every backend connected to the database of `url` but this query's own. */
 export const snapshot = (url: string) =>
-  Effect.promise(async () => {
+  Effect.tryPromise(async () => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
     try {
       await client.connect()
@@ -32,12 +32,13 @@ export const snapshot = (url: string) =>
         const s = secondsOf(pid)
         return s === undefined ? [] : [[pid, s] as const]
       }))
-    } catch {
-      return new Map<number, number>()
     } finally {
       await client.end().catch(() => undefined)
     }
-  })
+  }).pipe(
+    // No reading (the database went away): the phase reports no database CPU rather than failing.
+    Effect.orElseSucceed(() => new Map<number, number>())
+  )
 
 /** CPU seconds between two snapshots (a backend that appeared meanwhile counts from 0). */
 export const between = (before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>) => {

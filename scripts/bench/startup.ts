@@ -107,7 +107,13 @@ const bench = Command.make("bench-startup", options, (o) =>
         case "connector":
           return Effect.scoped(Effect.gen(function*() {
             const fake = new FakeTelegramServer(BOT_TOKEN)
-            yield* Effect.acquireRelease(Effect.promise(() => fake.listen()), () => Effect.promise(() => fake.close()))
+            yield* Effect.acquireRelease(
+              Effect.tryPromise({
+                try: () => fake.listen(),
+                catch: (cause) => new Processes.BenchFailed({ message: `the fake Bot API could not listen: ${String(cause)}` })
+              }),
+              () => Effect.promise(() => fake.close())
+            )
             const dir = yield* Effect.acquireRelease(
               fs.makeTempDirectory({ directory: work, prefix: "connector-" }),
               (d) => Effect.ignore(fs.remove(d, { recursive: true }))
