@@ -39,6 +39,8 @@ const decodeSingle = Schema.decodeUnknownEither(Single)
 const decodeBatch = Schema.decodeUnknownEither(Batch)
 const decodeTagged = Schema.decodeUnknownEither(TaggedJson)
 const decodeRpc = Schema.decodeUnknownEither(RpcLine)
+// Made once: a decoder built per answer cost the load generator CPU on the cores it shares with the server.
+const decodeRpcSingle = Schema.decodeUnknownEither(Schema.Struct({ duplicate: Schema.Boolean }))
 
 const failed = (label: string): Answer => ({ _tag: "Failed", label })
 const answered = (items: ReadonlyArray<ItemOutcome>): Answer => ({ _tag: "Answered", items })
@@ -55,7 +57,7 @@ const restAnswer = (status: number, body: string): Answer => {
 
 const rpcValue = (mode: Mode, value: unknown): Answer => {
   if (mode === "rpc") {
-    return Either.match(Schema.decodeUnknownEither(Schema.Struct({ duplicate: Schema.Boolean }))(value), {
+    return Either.match(decodeRpcSingle(value), {
       onLeft: () => failed("rpc unreadable answer"),
       onRight: (a) => answered([a.duplicate])
     })
