@@ -8,6 +8,8 @@ import { jsonBytes } from "../domain/Text.js"
 import { hasBody } from "../http/Body.js"
 import { MAX_BATCH_BODY_BYTES } from "../http/Handlers.js"
 import { MAX_HEARTBEAT_BYTES } from "../stats/Handlers.js"
+import type { Principal } from "../domain/Principal.js"
+import type { IngestService } from "../../services/Ingest.js"
 
 /** The largest legitimate body is one IngestBatch of 500 envelopes: the REST batch cap (32 MiB). */
 export const MAX_RPC_BODY_BYTES = MAX_BATCH_BODY_BYTES
@@ -49,3 +51,10 @@ export const withinLimit = (value: unknown, limit: number, what: string): Effect
   jsonBytes(value) > limit
     ? Effect.fail(new PayloadTooLarge({ message: `${what} is larger than the limit of ${limit} bytes`, limit_bytes: limit }))
     : Effect.void
+
+/**
+ * The `Ingest` call once its caller is known: the envelope's size limit, then the use case. The RPC
+ * handler (Server.ts) and the one-call path (IngestFastPath.ts) both run exactly this.
+ */
+export const ingestOne = (ingest: IngestService, envelope: unknown, principal: Principal) =>
+  Effect.zipRight(withinLimit(envelope, callLimits.Ingest, "the envelope"), ingest.accept(envelope, principal))

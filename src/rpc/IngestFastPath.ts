@@ -15,7 +15,7 @@ import { Ingest } from "../../services/Ingest.js"
 import { TokenStore } from "../../services/TokenStore.js"
 import * as TraceContext from "../tracing/TraceContext.js"
 import { authenticate } from "./Bearer.js"
-import { callLimits, withinLimit } from "./Edge.js"
+import { ingestOne } from "./Edge.js"
 import { HubRpcs } from "./HubRpcs.js"
 
 export type FastPath = (
@@ -50,9 +50,7 @@ export const make: Effect.Effect<Option.Option<FastPath>, never, TokenStore | In
 
   const fast: FastPath = (message, httpHeaders) =>
     authenticate(tokens, authorizationOf(message, httpHeaders)).pipe(
-      Effect.flatMap((principal) =>
-        Effect.zipRight(withinLimit(message.payload, callLimits.Ingest, "the envelope"), ingest.accept(message.payload, principal))
-      ),
+      Effect.flatMap((principal) => ingestOne(ingest, message.payload, principal)),
       Effect.exit,
       Effect.flatMap((exit) =>
         Exit.isFailure(exit) && Cause.isDie(exit.cause)

@@ -11,7 +11,7 @@ import { TokenStore } from "../../services/TokenStore.js"
 import { AuthMiddleware } from "./AuthMiddleware.js"
 import { authenticate } from "./Bearer.js"
 import * as CredentialsHandlers from "./CredentialsHandlers.js"
-import { callLimits, withinLimit } from "./Edge.js"
+import { callLimits, ingestOne, withinLimit } from "./Edge.js"
 import { HubRpcs } from "./HubRpcs.js"
 import * as JsonRpc from "./JsonRpc.js"
 import * as NdjsonRoute from "./NdjsonRoute.js"
@@ -32,11 +32,7 @@ export const HandlersLive = HubRpcs.toLayer(Effect.gen(function*() {
         Effect.zipRight(CurrentPrincipal),
         Effect.flatMap((p) => heartbeats.receive(heartbeat, p))
       ),
-    Ingest: (envelope) =>
-      withinLimit(envelope, callLimits.Ingest, "the envelope").pipe(
-        Effect.zipRight(CurrentPrincipal),
-        Effect.flatMap((p) => ingest.accept(envelope, p))
-      ),
+    Ingest: (envelope) => Effect.flatMap(CurrentPrincipal, (p) => ingestOne(ingest, envelope, p)),
     IngestBatch: ({ envelopes }) => Effect.flatMap(CurrentPrincipal, (p) => ingest.acceptBatch(envelopes, p)),
     ConnectorCredentials: credentials
   })
