@@ -4,6 +4,7 @@
  * the workers or the connectors.
  */
 import { Layer } from "effect"
+import * as PgConnectorCheckpoints from "./ConnectorCheckpoints/PgConnectorCheckpoints.js"
 import * as Database from "./Database/Database.js"
 import * as Migrations from "./Database/Migrations.js"
 import * as PgInboxStore from "./InboxStore/PgInboxStore.js"
@@ -23,5 +24,6 @@ export const StoresLive = Layer.mergeAll(
   PgTelegramWebhookStore.layer,
   MemoryPushReceivers.layer,
   PgSecretStore.layer,
-  PgSourceCounts.layer
+  PgSourceCounts.layer,
+  PgConnectorCheckpoints.layer
 )

@@ -10,6 +10,7 @@ import * as DevToken from "../src/tokens/DevToken.js"
 import { DatabaseLocation } from "../services/Database.js"
 import type { HubConfigShape } from "../services/HubConfig.js"
 import * as ActionsLive from "./Actions/ActionsLive.js"
+import * as ClusterLive from "./Cluster/ClusterLive.js"
 import * as HostedConnectors from "./Connectors/ConnectorHostLive.js"
 import { DatabaseLive, StoresLive } from "./DatabaseLive.js"
 import * as DeliveryLive from "./Delivery/DeliveryLive.js"
@@ -33,6 +34,8 @@ export type DatabaseServices = SqlClient.SqlClient | PgClient.PgClient | Databas
 export const appLayer = <E, R>(config: HubConfigShape, database: Layer.Layer<DatabaseServices, E, R>) =>
   Layer.mergeAll(IngestLive.layer({ ...IngestLive.defaults, maxInflight: config.maxInflight }), StatsLive.layer, ActionsLive.live(config.dataDir), SdkLive, ConsoleLive).pipe(
     Layer.provideMerge(DeliveryLive.RouterLive),
+    // the hub as a cluster runner (or the single runner): singletons for hosted connectors and the stats worker
+    Layer.provideMerge(ClusterLive.layer),
     Layer.provideMerge(StoresLive),
     Layer.provideMerge(database)
   )

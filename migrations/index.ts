@@ -29,6 +29,7 @@ import consoleDeliveries from "./0064_console_deliveries.js"
 import consoleInboxSearch from "./0065_console_inbox_search.js"
 import sourceCounts from "./0066_source_counts.js"
 import connectorDegradation from "./0067_connector_degradation.js"
+import connectorCheckpoints from "./0068_connector_checkpoints.js"
 
 export const migrations = {
   "0001_inbox": inbox,
@@ -55,5 +56,6 @@ export const migrations = {
   "0064_console_deliveries": consoleDeliveries,
   "0065_console_inbox_search": consoleInboxSearch,
   "0066_source_counts": sourceCounts,
-  "0067_connector_degradation": connectorDegradation
+  "0067_connector_degradation": connectorDegradation,
+  "0068_connector_checkpoints": connectorCheckpoints
 }

@@ -3,6 +3,7 @@
  * store holds either the previous or the new checkpoint, never a torn one.
  */
 import { Context, type DateTime, type Effect, type Option, Schema } from "effect"
+import type { CheckpointInput } from "../src/domain/Checkpoint.js"
 import type { Cursor } from "./SourceConnector.js"
 
 /** A saved cursor and when it was saved. */
@@ -37,6 +38,12 @@ export interface CheckpointStoreService {
   readonly read: Effect.Effect<CheckpointRead>
   /** Replaces the checkpoint atomically and answers it as stored. */
   readonly save: (cursor: Cursor) => Effect.Effect<Checkpoint, CheckpointSaveFailed>
+  /**
+   * Set when the hub holds the checkpoint (issue 15): the checkpoint to send with an IngestBatch so the hub
+   * commits the cursor in the same transaction as the batch's rows. The runtime then submits in order, one
+   * call at a time, each carrying the cursor after its last event.
+   */
+  readonly withBatch?: (cursor: Cursor) => CheckpointInput
 }
 
 export class CheckpointStore extends Context.Tag("switchboard/CheckpointStore")<

@@ -13,8 +13,13 @@ import { Config, ConfigError, Context, Duration, Either, Option, Redacted, Schem
 export interface ConnectorConfigShape {
   /** The endpoint this instance serves: bot username, mailbox, … (CONNECTOR_ENDPOINT_IDENTITY). */
   readonly endpointIdentity: string
-  /** The checkpoint file (CONNECTOR_CURSOR_PATH). */
-  readonly cursorPath: string
+  /**
+   * Where the checkpoint lives (CONNECTOR_CURSOR_STORE): `hub` (Postgres, committed with each batch, issue 15;
+   * the default for connectors the hub hosts) or `file` (the default for a connector process).
+   */
+  readonly cursorStore: CursorStore
+  /** The checkpoint file (CONNECTOR_CURSOR_PATH): required with the file store, unused with the hub's. */
+  readonly cursorPath: Option.Option<string>
   /** Rejected events are appended here as NDJSON (CONNECTOR_DEAD_LETTER_PATH, default `<cursor path>.dead-letter.ndjson`). */
   readonly deadLetterPath: string
   /** Pause between polls that found nothing (CONNECTOR_POLL_INTERVAL_S, default 1). */
@@ -33,6 +38,8 @@ export interface ConnectorConfigShape {
   readonly shutdownGrace: Duration.Duration
 }
 
+export type CursorStore = "file" | "hub"
+
 /** Which connector the settings are for, and where it runs. */
 export interface ConnectorScope {
   /** The registered type, e.g. "telegram"; its upper case is the hosted prefix (TELEGRAM_). */
@@ -41,8 +48,12 @@ export interface ConnectorScope {
   readonly channel: string
   /** The provider it submits; CONNECTOR_PROVIDER must equal it when set. */
   readonly provider: string
-  /** Every type the hub hosts, this one included; empty for a connector process. */
+  /** Every SWITCHBOARD_CONNECTORS entry the hub hosts (`telegram`, `sandbox:a`), this one included; empty for a connector process. */
   readonly hostedWith: ReadonlyArray<string>
+  /** This connector's entry when hosted, if it is not just the type (`sandbox:a`: variables `SANDBOX_A_CONNECTOR_…`). */
+  readonly entry?: string | undefined
+  /** Where the hub keeps its files (dead letters of hosted connectors without a cursor file). */
+  readonly dataDir?: string | undefined
 }
 
 /** Settings of one instance: with several hosted connectors only `<TYPE>_CONNECTOR_<NAME>` is read. */
@@ -65,13 +76,17 @@ export class ConnectorConfigInvalid extends Schema.TaggedError<ConnectorConfigIn
   }
 }
 
-const prefixed = (connectorType: string, name: string) => `${connectorType.toUpperCase()}_${name}`
+const prefixed = (prefix: string, name: string) => `${prefix}_${name}`
+
+/** The variable prefix of a SWITCHBOARD_CONNECTORS entry: `telegram` → TELEGRAM, `sandbox:a` → SANDBOX_A (`-` becomes `_`). */
+export const prefixOf = (entry: string) => entry.replaceAll(/[:-]/g, "_").toUpperCase()
 
 /** The variables `name` is read from for `scope`, in order. */
 export const candidates = (scope: ConnectorScope, name: string): ReadonlyArray<string> => {
   if (scope.hostedWith.length === 0) return [name]
   const own = (OWN_SETTINGS as ReadonlyArray<string>).includes(name)
-  return own && scope.hostedWith.length > 1 ? [prefixed(scope.connectorType, name)] : [prefixed(scope.connectorType, name), name]
+  const mine = prefixed(prefixOf(scope.entry ?? scope.connectorType), name)
+  return own && scope.hostedWith.length > 1 ? [mine] : [mine, name]
 }
 
 interface Found {
@@ -143,9 +158,23 @@ export const clampHeartbeatSeconds = (s: number): number => Math.min(300, Math.m
 /** Every CONNECTOR_* setting of one connector, named as `scope` says. */
 export const connectorConfig = (scope: ConnectorScope): Config.Config<ConnectorConfigShape> => {
   const names = (name: string) => candidates(scope, name)
+  const hosted = scope.hostedWith.length > 0
+  const storeNames = names("CONNECTOR_CURSOR_STORE")
+  const pathNames = names("CONNECTOR_CURSOR_PATH")
+  const cursorStore: Parse<CursorStore> = ({ name, value }) =>
+    value.trim() === "file" || value.trim() === "hub"
+      ? Either.right(value.trim() as CursorStore)
+      : Either.left(invalid(`${name} must be "file" or "hub" (got "${value.slice(0, 40)}")`))
+  const checkpoint = Config.mapOrFail(
+    Config.all([withDefault(storeNames, cursorStore, hosted ? "hub" : "file"), optional(pathNames, text)]),
+    ([store, path]) =>
+      store === "file" && Option.isNone(path)
+        ? Either.left(ConfigError.MissingData([], `${label(pathNames)} is missing (or set ${storeNames[0]}=hub to keep the cursor in the hub)`))
+        : Either.right({ cursorStore: store, cursorPath: path })
+  )
   return Config.all({
     endpointIdentity: required(names("CONNECTOR_ENDPOINT_IDENTITY"), text),
-    cursorPath: required(names("CONNECTOR_CURSOR_PATH"), text),
+    checkpoint,
     deadLetterPath: optional(names("CONNECTOR_DEAD_LETTER_PATH"), text),
     pollInterval: withDefault(names("CONNECTOR_POLL_INTERVAL_S"), seconds, Duration.seconds(1)),
     maxInflight: withDefault(
@@ -161,10 +190,15 @@ export const connectorConfig = (scope: ConnectorScope): Config.Config<ConnectorC
     provider: optional(names("CONNECTOR_PROVIDER"), expected(scope, "provider", scope.provider)),
     channel: optional(names("CONNECTOR_CHANNEL"), expected(scope, "channel", scope.channel))
   }).pipe(
-    Config.map(({ channel: _channel, deadLetterPath, heartbeatSeconds, provider: _provider, ...rest }) => ({
+    Config.map(({ channel: _channel, checkpoint, deadLetterPath, heartbeatSeconds, provider: _provider, ...rest }) => ({
       ...rest,
+      ...checkpoint,
       heartbeatInterval: Duration.seconds(clampHeartbeatSeconds(heartbeatSeconds)),
-      deadLetterPath: Option.getOrElse(deadLetterPath, () => `${rest.cursorPath}.dead-letter.ndjson`)
+      deadLetterPath: Option.getOrElse(deadLetterPath, () =>
+        Option.match(checkpoint.cursorPath, {
+          onSome: (path) => `${path}.dead-letter.ndjson`,
+          onNone: () => `${scope.dataDir ?? "."}/dead-letters/${prefixOf(scope.entry ?? scope.connectorType).toLowerCase()}.ndjson`
+        }))
     }))
   )
 }
@@ -197,7 +231,7 @@ export const unambiguous = (hosted: ReadonlyArray<string>): Config.Config<void> 
       onSome: () =>
         Either.left(invalid(
           `${name} is ambiguous when the hub runs several connectors (${hosted.join(", ")}): set ` +
-            `${hosted.map((t) => prefixed(t, name)).join(", ")} instead`
+            `${hosted.map((t) => prefixed(prefixOf(t), name)).join(", ")} instead`
         ))
     }))
   )).pipe(Config.map(() => undefined))
@@ -241,6 +275,8 @@ export class ConnectorConfig extends Context.Tag("switchboard/ConnectorConfig")<
 /** One hosted connector and its checked settings. */
 export interface HostedConnector {
   readonly connectorType: string
+  /** The entry of SWITCHBOARD_CONNECTORS: `telegram`, or `sandbox:a` for a second instance of a type. */
+  readonly entry: string
   readonly config: ConnectorConfigShape
 }
 

@@ -1,6 +1,8 @@
 /** The message inbox: one row per accepted request, guarded by the unique dedupe key. */
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { Attachment } from "../src/domain/Envelope.js"
+import type { StoredCheckpoint } from "../src/domain/Checkpoint.js"
+import type { CheckpointCommit } from "./ConnectorCheckpoints.js"
 
 /** A new inbox row, built from a validated envelope by the ingest use case. */
 export interface NewInboxRow {
@@ -59,6 +61,15 @@ export interface InboxStoreService {
    * wins. A row the database refuses is answered `Refused` alone; the other rows are stored.
    */
   readonly insertMany: (rows: ReadonlyArray<NewInboxRow>) => Effect.Effect<ReadonlyArray<InsertOutcome>, InboxUnavailable>
+  /**
+   * `insertMany` and a connector checkpoint in one transaction (issue 15): the cursor is stored if and only if
+   * the rows are (refused rows are answered alone, as in `insertMany`, and do not stop the commit). `rows` may
+   * be empty: then only the checkpoint is committed.
+   */
+  readonly insertManyWithCheckpoint: (
+    rows: ReadonlyArray<NewInboxRow>,
+    checkpoint: CheckpointCommit
+  ) => Effect.Effect<{ readonly outcomes: ReadonlyArray<InsertOutcome>; readonly checkpoint: StoredCheckpoint }, InboxUnavailable>
   /** The stored row of a request. */
   readonly get: (requestId: string) => Effect.Effect<Option.Option<InboxRecord>, InboxUnavailable>
   /** How many rows hold this dedupe key (0 or 1: used by tests and checks). */

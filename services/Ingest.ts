@@ -1,6 +1,7 @@
 /** The ingest use case: validate, authorize against the caller's scope, dedupe, store. */
 import { Context, type Effect } from "effect"
 import type { Forbidden, Overloaded, Unavailable, ValidationError } from "../src/domain/Errors.js"
+import type { CheckpointAnswer } from "../src/domain/Checkpoint.js"
 import type { BatchAnswer, IngestAnswer } from "../src/domain/IngestAnswer.js"
 import type { Principal } from "../src/domain/Principal.js"
 
@@ -10,11 +11,22 @@ export interface IngestService {
     input: unknown,
     principal: Principal
   ) => Effect.Effect<IngestAnswer, ValidationError | Forbidden | Overloaded | Unavailable>
-  /** Accepts up to 500 envelopes; a bad envelope is rejected alone, the answer has one result per envelope. */
+  /**
+   * Accepts up to 500 envelopes; a bad envelope is rejected alone, the answer has one result per envelope.
+   * With an untrusted `checkpoint` (a CheckpointInput, issue 15) the connector's cursor is committed in the same
+   * transaction as the batch's rows, and the batch may be empty (a cursor moved past skipped events only); an
+   * invalid checkpoint, or one for a source the token does not cover, fails the whole call and stores nothing.
+   */
   readonly acceptBatch: (
     inputs: ReadonlyArray<unknown>,
-    principal: Principal
+    principal: Principal,
+    checkpoint?: unknown
   ) => Effect.Effect<BatchAnswer, ValidationError | Forbidden | Overloaded | Unavailable>
+  /** The hub-held checkpoint of an untrusted CheckpointKey, if the token's scope covers its source. */
+  readonly getCheckpoint: (
+    key: unknown,
+    principal: Principal
+  ) => Effect.Effect<CheckpointAnswer, ValidationError | Forbidden | Unavailable>
 }
 
 export class Ingest extends Context.Tag("switchboard/Ingest")<Ingest, IngestService>() {}

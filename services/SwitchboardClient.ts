@@ -3,7 +3,8 @@
  * or in-process when the hub hosts the connector. The hub's public errors are folded into the
  * connector's rules of DESIGN.md §6: retry (IngestUnavailable) or give up on one event (IngestRejected).
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, type Option, Schema } from "effect"
+import type { CheckpointInput, CheckpointKey, StoredCheckpoint } from "../src/domain/Checkpoint.js"
 import type { IngestEnvelopeInput } from "../src/domain/Envelope.js"
 import { Issue } from "../src/domain/Errors.js"
 import type { HeartbeatAnswer, HeartbeatInput } from "../src/domain/Heartbeat.js"
@@ -40,10 +41,19 @@ export interface SwitchboardClientService {
   readonly ingest: (
     envelope: IngestEnvelopeInput
   ) => Effect.Effect<IngestAnswer, IngestUnavailable | IngestRejected | IngestUnauthorized>
-  /** Submits 1–500 envelopes; one outcome per envelope in order, a rejected one does not fail the others. */
+  /**
+   * Submits 1–500 envelopes; one outcome per envelope in order, a rejected one does not fail the others. With
+   * `checkpoint` the hub commits that cursor in the same transaction as the batch's rows (issue 15), and the
+   * batch may be empty.
+   */
   readonly ingestBatch: (
-    envelopes: ReadonlyArray<IngestEnvelopeInput>
+    envelopes: ReadonlyArray<IngestEnvelopeInput>,
+    checkpoint?: CheckpointInput
   ) => Effect.Effect<ReadonlyArray<BatchItemOutcome>, IngestUnavailable | IngestRejected | IngestUnauthorized>
+  /** The hub-held checkpoint of a connector; None before its first commit. */
+  readonly getCheckpoint: (
+    key: CheckpointKey
+  ) => Effect.Effect<Option.Option<StoredCheckpoint>, IngestUnavailable | IngestRejected | IngestUnauthorized>
   /** Sends a `connector.heartbeat.v1`; HeartbeatUnsupported when the hub does not know the RPC. */
   readonly heartbeat: (
     heartbeat: HeartbeatInput

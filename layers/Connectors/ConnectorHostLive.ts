@@ -3,9 +3,14 @@
  * over RPC) or several inside the hub (SWITCHBOARD_CONNECTORS, through the in-process client). Either
  * way every setting is checked before the connector (or the hub) starts: a bad configuration fails
  * with one line per variable (services/ConnectorConfig.ts says how hosted connectors name them).
+ *
+ * A hosted connector polls as a cluster singleton `connector:<type>:<endpoint_identity>` (issue 15): on one
+ * hub of the cluster at a time, with its checkpoint in the hub's database, so the hub that takes it over
+ * resumes where the last accepted batch ended. Pushed updates (webhooks) are taken on every hub.
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Array as Arr, Config, Effect, Either, Layer, Option } from "effect"
+import { Cluster } from "../../services/Cluster.js"
 import {
   ConnectorConfig,
   connectorConfig,
@@ -15,6 +20,7 @@ import {
   HostedConnectors,
   probeConfig,
   type ProbeAddress,
+  prefixOf,
   problemsOf,
   toInvalid,
   unambiguous
@@ -40,11 +46,21 @@ export const lookup = (type: string): Effect.Effect<RunnableSource, ConnectorSta
   })
 
 /** The CONNECTOR_* settings of `type` and its own settings, all checked at once. */
-const settingsOf = (type: string, entry: RunnableSource, hostedWith: ReadonlyArray<string>): Config.Config<ConnectorConfigShape> =>
+const settingsOf = (
+  type: string,
+  entry: RunnableSource,
+  hosted: { readonly hostedWith: ReadonlyArray<string>; readonly entry?: string; readonly dataDir?: string } = { hostedWith: [] }
+): Config.Config<ConnectorConfigShape> =>
   Config.all([
-    connectorConfig({ connectorType: type, channel: entry.source.channel, provider: entry.source.provider, hostedWith }),
+    connectorConfig({ connectorType: type, channel: entry.source.channel, provider: entry.source.provider, ...hosted }),
     entry.definition.config.settings
   ]).pipe(Config.map(([config]) => config))
+
+const ownerOf = (type: string, entry: RunnableSource) => ({
+  connectorType: type,
+  channel: entry.source.channel,
+  provider: entry.source.provider
+})
 
 /** Builds the runtime over whatever SourceConnector, stores and client are provided. */
 const makeRuntime = Effect.gen(function*() {
@@ -67,11 +83,13 @@ const processRuntime = (probe: Option.Option<ProbeAddress>) =>
 
 /**
  * A connector inside the hub: one that takes pushed updates registers with the hub's PushReceivers (the
- * instance the webhook routes read) until the hub stops, so `POST /telegram/{endpoint}/webhook` reaches it.
+ * instance the webhook routes read) until the hub stops, so `POST /telegram/{endpoint}/webhook` reaches it
+ * on every hub; its polling and heartbeats run as the cluster singleton.
  */
 const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
   const { connector, runtime } = yield* makeRuntime
   const receivers = yield* PushReceivers
+  const cluster = yield* Cluster
   if (connector.normalizePushed !== undefined) {
     yield* receivers.register(connector.connectorType, connector.endpointIdentity, (update) =>
       runtime.push(update).pipe(
@@ -80,7 +98,10 @@ const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
         Effect.annotateLogs({ connector: connector.connectorType, endpoint: connector.endpointIdentity, worker: "push" })
       ))
   }
-  yield* Effect.forkScoped(runtime.run)
+  yield* cluster.singleton(
+    { _tag: "Connector", connectorType: connector.connectorType, endpointIdentity: connector.endpointIdentity },
+    runtime.run
+  )
 }))
 
 /**
@@ -89,10 +110,12 @@ const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
  */
 export const processLayer = (type: string, entry: RunnableSource) =>
   Layer.unwrapEffect(Effect.map(
-    Effect.mapError(Config.all([settingsOf(type, entry, []), probeConfig]), toInvalid),
+    Effect.mapError(Config.all([settingsOf(type, entry), probeConfig]), toInvalid),
     ([config, probe]) =>
       processRuntime(probe).pipe(
-        Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive, RpcSwitchboardClient.layerConfig)),
+        Layer.provide(
+          Layer.mergeAll(entry.source.layer, FilesLive(ownerOf(type, entry))).pipe(Layer.provideMerge(RpcSwitchboardClient.layerConfig))
+        ),
         Layer.provideMerge(Layer.succeed(ConnectorConfig, config)),
         Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici))
       )
@@ -104,14 +127,14 @@ export const processLayer = (type: string, entry: RunnableSource) =>
 /** One connector inside the hub, on its checked settings. */
 const hostedLayer = ({ config, connectorType }: HostedConnector, entry: RunnableSource) =>
   hostedRuntime.pipe(
-    Layer.provide(Layer.mergeAll(
-      entry.source.layer,
-      FilesLive,
-      InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(connectorType, {
-        channel: entry.source.channel,
-        provider: entry.source.provider,
-        endpoint_identity: config.endpointIdentity
-      }))
+    Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive(ownerOf(connectorType, entry))).pipe(
+      Layer.provideMerge(
+        InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(connectorType, {
+          channel: entry.source.channel,
+          provider: entry.source.provider,
+          endpoint_identity: config.endpointIdentity
+        }))
+      )
     )),
     Layer.provide(Layer.succeed(ConnectorConfig, config)),
     Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),
@@ -120,32 +143,61 @@ const hostedLayer = ({ config, connectorType }: HostedConnector, entry: Runnable
     Layer.fresh
   )
 
-/** SWITCHBOARD_CONNECTORS: comma-separated connector types the hub runs in-process (default none). */
+/**
+ * SWITCHBOARD_CONNECTORS: comma-separated entries the hub runs in-process (default none). An entry is a
+ * connector type, or `type:instance` for more than one connector of a type (`sandbox:a,sandbox:b`), whose
+ * own settings then take the prefix `SANDBOX_A_CONNECTOR_…`.
+ */
 export const HostedConnectorsConfig = Config.string("SWITCHBOARD_CONNECTORS").pipe(
   Config.withDefault(""),
   Config.map((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
 )
 
+const ENTRY = /^([a-z][a-z0-9_-]{0,63})(?::([a-z0-9][a-z0-9_-]{0,31}))?$/
+
+/** The type of an entry (`sandbox` of `sandbox:a`), or undefined when the entry is malformed. */
+const typeOf = (entry: string) => ENTRY.exec(entry)?.[1]
+
 /**
  * Reads and checks the settings of every connector in SWITCHBOARD_CONNECTORS; fails with every problem
- * (unknown or repeated types, missing, invalid or ambiguous variables), one line each.
+ * (malformed, unknown or repeated entries, missing, invalid or ambiguous variables, two connectors of a type
+ * on one endpoint), one line each.
  */
 export const checkHosted: Effect.Effect<ReadonlyArray<HostedConnector>, ConnectorConfigInvalid> = Effect.gen(function*() {
   const wanted = yield* Effect.mapError(HostedConnectorsConfig, toInvalid)
+  const dataDir = yield* Effect.mapError(Config.string("SWITCHBOARD_DATA_DIR").pipe(Config.withDefault(".switchboard")), toInvalid)
   const hosted = Arr.dedupe(wanted)
   const listed = [
-    ...hosted.filter((t) => !sources.has(t)).map((t) => `SWITCHBOARD_CONNECTORS: ${unknownType(t)}`),
-    ...hosted.filter((t) => wanted.filter((w) => w === t).length > 1)
-      .map((t) => `SWITCHBOARD_CONNECTORS: "${t}" is listed more than once (the hub runs one connector per type)`)
+    ...hosted.filter((e) => typeOf(e) === undefined).map((e) =>
+      `SWITCHBOARD_CONNECTORS: "${e.slice(0, 80)}" is not a connector type or type:instance (lowercase letters, digits, "_", "-")`
+    ),
+    ...hosted.filter((e) => typeOf(e) !== undefined && !sources.has(typeOf(e)!)).map((e) => `SWITCHBOARD_CONNECTORS: ${unknownType(typeOf(e)!)}`),
+    ...hosted.filter((e) => wanted.filter((w) => w === e).length > 1)
+      .map((e) => `SWITCHBOARD_CONNECTORS: "${e}" is listed more than once (to run another ${typeOf(e) ?? e} connector, name it "${typeOf(e) ?? e}:<instance>")`)
   ]
-  const known = hosted.flatMap((t) => Option.toArray(Option.map(Option.fromNullable(sources.get(t)), (entry) => ({ t, entry }))))
+  const known = hosted.flatMap((e) => {
+    const t = typeOf(e)
+    const entry = t === undefined ? undefined : sources.get(t)
+    return t === undefined || entry === undefined ? [] : [{ e, t, entry }]
+  })
   const checked = yield* Effect.either(Config.all([
-    unambiguous(known.map(({ t }) => t)),
-    Config.all(known.map(({ entry, t }) =>
-      Config.map(settingsOf(t, entry, known.map((k) => k.t)), (config): HostedConnector => ({ connectorType: t, config }))
+    unambiguous(known.map(({ e }) => e)),
+    Config.all(known.map(({ e, entry, t }) =>
+      Config.map(
+        settingsOf(t, entry, { hostedWith: known.map((k) => k.e), entry: e, dataDir }),
+        (config): HostedConnector => ({ connectorType: t, entry: e, config })
+      )
     ))
   ]))
-  const problems = [...listed, ...Either.match(checked, { onLeft: problemsOf, onRight: () => [] })]
+  const clashes = Either.match(checked, {
+    onLeft: () => [],
+    onRight: ([, all]) =>
+      all.filter((h, i) => all.findIndex((o) => o.connectorType === h.connectorType && o.config.endpointIdentity === h.config.endpointIdentity) !== i)
+        .map((h) =>
+          `${prefixOf(h.entry)}_CONNECTOR_ENDPOINT_IDENTITY: another ${h.connectorType} connector already serves "${h.config.endpointIdentity.slice(0, 80)}"`
+        )
+  })
+  const problems = [...listed, ...Either.match(checked, { onLeft: problemsOf, onRight: () => [] }), ...clashes]
   if (problems.length > 0 || Either.isLeft(checked)) return yield* new ConnectorConfigInvalid({ problems })
   return checked.right[1]
 })

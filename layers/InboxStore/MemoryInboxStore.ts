@@ -22,6 +22,7 @@ export const make = Effect.gen(function*() {
   return InboxStore.of({
     insert: (row) => Effect.map(insertMany([row]), (o) => o[0]!),
     insertMany,
+    insertManyWithCheckpoint: () => Effect.dieMessage("MemoryInboxStore keeps no checkpoints: hub-held checkpoints need the Postgres store"),
     get: (requestId) =>
       Effect.map(Ref.get(rows), (m) => Option.fromNullable([...m.values()].find((r) => r.request_id === requestId))),
     countByDedupeKey: (key) => Effect.map(Ref.get(rows), (m) => (m.has(key) ? 1 : 0))

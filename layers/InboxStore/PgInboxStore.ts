@@ -12,6 +12,8 @@ import {
   type InsertOutcome,
   type NewInboxRow
 } from "../../services/InboxStore.js"
+import type { CheckpointCommit } from "../../services/ConnectorCheckpoints.js"
+import * as PgConnectorCheckpoints from "../ConnectorCheckpoints/PgConnectorCheckpoints.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 
 interface OwnerRow {
@@ -118,8 +120,12 @@ export const make = Effect.gen(function*() {
    * Inserts the rows; when the database refuses the statement's data, splits it in halves until each
    * refused row stands alone, so one bad row never fails its neighbours (a failed statement stored nothing).
    */
-  const insertIsolating = (rows: ReadonlyArray<NewInboxRow>): Effect.Effect<Written, SqlError.SqlError> =>
-    insertStatement(rows).pipe(
+  const insertIsolating = (
+    rows: ReadonlyArray<NewInboxRow>,
+    inTransaction: boolean
+  ): Effect.Effect<Written, SqlError.SqlError> =>
+    // Inside a transaction a failed statement aborts it: each attempt gets its own savepoint (nested withTransaction).
+    (inTransaction ? sql.withTransaction(insertStatement(rows)) : insertStatement(rows)).pipe(
       Effect.map((inserted): Written => ({ inserted, refused: [] })),
       Effect.catchIf((e) => SqlFailure.kindOf(e) === "refused", (error) => {
         if (rows.length === 1) {
@@ -127,17 +133,17 @@ export const make = Effect.gen(function*() {
         }
         const half = Math.ceil(rows.length / 2)
         return Effect.zipWith(
-          insertIsolating(rows.slice(0, half)),
-          insertIsolating(rows.slice(half)),
+          insertIsolating(rows.slice(0, half), inTransaction),
+          insertIsolating(rows.slice(half), inTransaction),
           (a, b): Written => ({ inserted: [...a.inserted, ...b.inserted], refused: [...a.refused, ...b.refused] })
         )
       })
     )
 
-  const insertMany = (rows: ReadonlyArray<NewInboxRow>) =>
+  const insertUnguarded = (rows: ReadonlyArray<NewInboxRow>, inTransaction: boolean) =>
     Effect.gen(function*() {
       if (rows.length === 0) return []
-      const { inserted, refused } = yield* insertIsolating(rows)
+      const { inserted, refused } = yield* insertIsolating(rows, inTransaction)
       const refusedById = new Map(refused)
       const byKey = new Map(inserted.map((o) => [o.dedupe_key, o]))
       const missing = [
@@ -160,7 +166,16 @@ export const make = Effect.gen(function*() {
             received_at: owner.received_at
           })
       })
-    }).pipe(guard)
+    })
+
+  const insertMany = (rows: ReadonlyArray<NewInboxRow>) => guard(insertUnguarded(rows, false))
+
+  const insertManyWithCheckpoint = (rows: ReadonlyArray<NewInboxRow>, checkpoint: CheckpointCommit) =>
+    Effect.zipWith(
+      insertUnguarded(rows, true),
+      PgConnectorCheckpoints.upsert(sql, checkpoint),
+      (outcomes, stored) => ({ outcomes, checkpoint: stored })
+    ).pipe(sql.withTransaction, guard)
 
   const insert = (row: NewInboxRow) => Effect.map(insertMany([row]), (outcomes) => outcomes[0]!)
 
@@ -176,7 +191,7 @@ export const make = Effect.gen(function*() {
       guard
     )
 
-  return InboxStore.of({ insert, insertMany, get, countByDedupeKey })
+  return InboxStore.of({ insert, insertMany, insertManyWithCheckpoint, get, countByDedupeKey })
 })
 
 export const layer = Layer.effect(InboxStore, make)

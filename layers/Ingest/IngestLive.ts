@@ -6,7 +6,7 @@
  * read with the Source schema, or "(unparsed)". Overloaded / Unavailable are no verdict and are not counted:
  * the sender retries and the retry is.
  */
-import { Clock, type Duration, Effect, Either, Layer } from "effect"
+import { Clock, type Duration, Effect, Either, Layer, Option } from "effect"
 import { type IngestEnvelopeV1, MAX_ENVELOPE_BYTES } from "../../src/domain/Envelope.js"
 import { Forbidden, Overloaded, Unavailable, ValidationError } from "../../src/domain/Errors.js"
 import {
@@ -19,7 +19,9 @@ import * as Permissions from "../../src/domain/Permissions.js"
 import { covers, type Principal } from "../../src/domain/Principal.js"
 import { dedupeKey } from "../../src/ingest/DedupeKey.js"
 import * as RequestIds from "../../src/ingest/RequestIds.js"
-import { validateEnvelope } from "../../src/ingest/Validate.js"
+import { validateCheckpoint, validateCheckpointKey, validateEnvelope } from "../../src/ingest/Validate.js"
+import { type CheckpointAnswer, describeKey } from "../../src/domain/Checkpoint.js"
+import { ConnectorCheckpoints } from "../../services/ConnectorCheckpoints.js"
 import { jsonBytes } from "../../src/domain/Text.js"
 import * as IngestMetrics from "../../src/metrics/IngestMetrics.js"
 import * as IngestSpans from "../../src/tracing/IngestSpans.js"
@@ -66,6 +68,19 @@ const checkScope = (principal: Principal, envelope: IngestEnvelopeV1): Either.Ei
         message: `token ${principal.token_id} is scoped to ${describeScope(principal)} and cannot ingest for ${
           describeScope(envelope.source)
         }`
+      })
+    )
+
+/** A token may read or move a connector's checkpoint only when it may ingest for the checkpoint's source. */
+const checkCheckpointScope = <K extends { readonly connector_type: string; readonly source: IngestEnvelopeV1["source"] }>(
+  principal: Principal,
+  key: K
+): Either.Either<K, Forbidden> =>
+  covers(principal, key.source)
+    ? Either.right(key)
+    : Either.left(
+      new Forbidden({
+        message: `token ${principal.token_id} is scoped to ${describeScope(principal)} and cannot use the checkpoint of ${describeKey(key)}`
       })
     )
 
@@ -133,6 +148,7 @@ const toAnswer = (row: NewInboxRow, outcome: StoredOutcome): IngestAnswer => ({
 export const make = (options: Options = defaults) =>
   Effect.gen(function*() {
     const store = yield* InboxStore
+    const checkpoints = yield* ConnectorCheckpoints
     const insertGrouped = yield* GroupCommit.make(store, { ...GroupCommit.defaults, deadline: options.deadline })
     const router = yield* Router
     const nextId = yield* RequestIds.make
@@ -194,21 +210,33 @@ export const make = (options: Options = defaults) =>
     const accept = (input: unknown, principal: Principal) =>
       Effect.flatMap(IngestSpans.forEnvelope(input), (span) => IngestSpans.withSpan(acceptUntraced(input, principal), "Ingest.accept", span))
 
-    const acceptBatchUntraced = Effect.fnUntraced(function*(inputs: ReadonlyArray<unknown>, principal: Principal) {
+    const acceptBatchUntraced = Effect.fnUntraced(function*(inputs: ReadonlyArray<unknown>, principal: Principal, checkpointInput?: unknown) {
       yield* Effect.tapError(checkRole(principal), () => rejectedInputs(inputs))
-      if (inputs.length === 0 || inputs.length > MAX_BATCH) {
+      // With a checkpoint the batch may be empty: the cursor moved past events that were all skipped.
+      const least = checkpointInput === undefined ? 1 : 0
+      if (inputs.length < least || inputs.length > MAX_BATCH) {
         yield* rejectedInputs(inputs)
         return yield* new ValidationError({
-          message: `a batch holds 1 to ${MAX_BATCH} envelopes (got ${inputs.length})`,
-          issues: [{ path: "envelopes", message: `must hold 1 to ${MAX_BATCH} envelopes (got ${inputs.length})` }]
+          message: `a batch holds ${least} to ${MAX_BATCH} envelopes (got ${inputs.length})`,
+          issues: [{ path: "envelopes", message: `must hold ${least} to ${MAX_BATCH} envelopes (got ${inputs.length})` }]
         })
       }
+      const checkpoint = checkpointInput === undefined ? Option.none() : Option.some(
+        yield* Either.flatMap(validateCheckpoint(checkpointInput), (c) => checkCheckpointScope(principal, c)).pipe(
+          Effect.tapError(() => rejectedInputs(inputs))
+        )
+      )
       const checked = inputs.map((input) =>
         Either.flatMap(validateEnvelope(input), (e) => Either.flatMap(withinSize(input, e), (ok) => checkScope(principal, ok)))
       )
       const valid = checked.flatMap((c) => (Either.isRight(c) ? [c.right] : []))
       const rows = yield* Effect.forEach(valid, newRow)
-      const outcomes = yield* admitted(store.insertMany(rows)).pipe(
+      const write = Option.match(checkpoint, {
+        onNone: () => store.insertMany(rows),
+        onSome: (input) =>
+          Effect.map(store.insertManyWithCheckpoint(rows, { input, by: principal.token_id }), (written) => written.outcomes)
+      })
+      const outcomes = yield* admitted(write).pipe(
         SqlFailure.within(options.deadline, () => new InboxUnavailable({ message: deadlineMessage })),
         Effect.catchTag("InboxUnavailable", unavailable)
       )
@@ -238,11 +266,21 @@ export const make = (options: Options = defaults) =>
     })
 
     /** The span links each envelope's trace (a batch has one parent: the request). */
-    const acceptBatch = (inputs: ReadonlyArray<unknown>, principal: Principal) =>
+    const acceptBatch = (inputs: ReadonlyArray<unknown>, principal: Principal, checkpoint?: unknown) =>
       Effect.flatMap(IngestSpans.forBatch(inputs), (span) =>
-        IngestSpans.withSpan(acceptBatchUntraced(inputs, principal), "Ingest.acceptBatch", span))
+        IngestSpans.withSpan(acceptBatchUntraced(inputs, principal, checkpoint), "Ingest.acceptBatch", span))
 
-    return Ingest.of(IngestMetrics.instrument({ accept, acceptBatch }))
+    const getCheckpoint = (keyInput: unknown, principal: Principal) =>
+      Effect.gen(function*() {
+        yield* checkRole(principal)
+        const key = yield* Either.flatMap(validateCheckpointKey(keyInput), (k) => checkCheckpointScope(principal, k))
+        const stored = yield* checkpoints.get(key).pipe(
+          Effect.catchTag("CheckpointsUnavailable", (e) => unavailable(new InboxUnavailable({ message: e.message })))
+        )
+        return { checkpoint: Option.getOrNull(stored) } satisfies CheckpointAnswer
+      })
+
+    return Ingest.of(IngestMetrics.instrument({ accept, acceptBatch, getCheckpoint }))
   })
 
 export const layer = (options: Options = defaults) => Layer.scoped(Ingest, make(options))

@@ -1,6 +1,7 @@
 /** Rollups on Postgres: one bucket at a time, recorded in stats_rollup_runs once complete; catch-up; pruning. */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Layer, Metric } from "effect"
+import { Clock, Effect, Layer, Metric, Option } from "effect"
+import { Cluster } from "../../services/Cluster.js"
 import type { RollupKind } from "../../src/domain/StatsBuckets.js"
 import { prunedRows, rollupDuration, rollupRows } from "../../src/metrics/Metrics.js"
 import {
@@ -25,6 +26,8 @@ const CATCH_UP_TIMEOUT = "2 hours"
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const config = yield* StatsConfig
+  // Who computes: the hub's runner (issue 15), "single" for a lone hub, "cli" for `switchboard rollup`.
+  const runner = Option.match(yield* Effect.serviceOption(Cluster), { onNone: () => "cli", onSome: (c) => c.runner ?? "single" })
   const guard = SqlFailure.guard((reason) => new RollupsUnavailable({ message: reason }), ROLLUP_TIMEOUT)
   const run = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) => Effect.provideService(effect, SqlClient.SqlClient, sql)
 
@@ -46,9 +49,10 @@ export const make = Effect.gen(function*() {
       // Only a finished bucket is marked done: a partial one must be rolled up again by catch-up.
       if (complete) {
         yield* sql`INSERT INTO stats_rollup_runs ${
-          sql.insert({ kind, bucket: new Date(bucket), row_count: rows, duration_ms: durationMs, ran_at: new Date(now) })
+          sql.insert({ kind, bucket: new Date(bucket), row_count: rows, duration_ms: durationMs, ran_at: new Date(now), runner })
         } ON CONFLICT (kind, bucket) DO UPDATE SET row_count = EXCLUDED.row_count,
-          duration_ms = EXCLUDED.duration_ms, ran_at = EXCLUDED.ran_at`
+          duration_ms = EXCLUDED.duration_ms, ran_at = EXCLUDED.ran_at, runner = EXCLUDED.runner,
+          computations = stats_rollup_runs.computations + 1`
       }
       yield* Metric.update(Metric.tagged(rollupDuration, "kind", kind), durationMs / 1000)
       yield* Metric.incrementBy(Metric.tagged(rollupRows, "kind", kind), rows)

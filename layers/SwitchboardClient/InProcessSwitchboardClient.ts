@@ -28,11 +28,16 @@ export const make = (principal: Principal) =>
           Effect.mapError(fromHub),
           Effect.withSpan("SwitchboardClient.ingest")
         ),
-      ingestBatch: (envelopes) =>
-        Effect.flatMap(TraceContext.stampAll(envelopes), (stamped) => ingest.acceptBatch(stamped, principal)).pipe(
+      ingestBatch: (envelopes, checkpoint) =>
+        Effect.flatMap(TraceContext.stampAll(envelopes), (stamped) => ingest.acceptBatch(stamped, principal, checkpoint)).pipe(
           Effect.map((answer) => batchOutcomes(answer.results)),
           Effect.mapError(fromHub),
           Effect.withSpan("SwitchboardClient.ingestBatch")
+        ),
+      getCheckpoint: (key) =>
+        ingest.getCheckpoint(key, principal).pipe(
+          Effect.map((answer) => Option.fromNullable(answer.checkpoint)),
+          Effect.mapError(fromHub)
         ),
       heartbeat: (message) =>
         Option.match(heartbeats, {

@@ -4,7 +4,7 @@
  * which fails every call pending on the same client, so an older hub must never take ingest calls down.
  */
 import { RpcClient, type RpcClientError } from "@effect/rpc"
-import { Cause, Duration, Effect, Layer, type Redacted } from "effect"
+import { Cause, Duration, Effect, Layer, Option, type Redacted } from "effect"
 import type { IngestEnvelopeInput } from "../../src/domain/Envelope.js"
 import type { HeartbeatInput } from "../../src/domain/Heartbeat.js"
 import * as Client from "../../src/rpc/Client.js"
@@ -88,11 +88,20 @@ export const make = (options: Options) =>
       // With tracing on, each envelope names this call's span as its control.trace_context (src/tracing).
       ingest: (envelope: IngestEnvelopeInput) =>
         Effect.flatMap(TraceContext.stamp(envelope), hub.Ingest).pipe(settle("ingest", timeout), Effect.withSpan("SwitchboardClient.ingest")),
-      ingestBatch: (envelopes) =>
-        Effect.flatMap(TraceContext.stampAll(envelopes), (stamped) => hub.IngestBatch({ envelopes: stamped })).pipe(
+      ingestBatch: (envelopes, checkpoint) =>
+        Effect.flatMap(
+          TraceContext.stampAll(envelopes),
+          (stamped) => hub.IngestBatch(checkpoint === undefined ? { envelopes: stamped } : { envelopes: stamped, checkpoint })
+        ).pipe(
           Effect.map((answer) => batchOutcomes(answer.results)),
           settle("ingest batch", timeout),
           Effect.withSpan("SwitchboardClient.ingestBatch")
+        ),
+      getCheckpoint: (key) =>
+        hub.GetCheckpoint({ key }).pipe(
+          Effect.map((answer) => Option.fromNullable(answer.checkpoint)),
+          settle("get checkpoint", timeout),
+          Effect.withSpan("SwitchboardClient.getCheckpoint")
         ),
       heartbeat
     })

@@ -23,6 +23,7 @@ import * as PgDatabase from "../../layers/Database/PgDatabase.js"
 import * as DeliveryLive from "../../layers/Delivery/DeliveryLive.js"
 import * as DeliveryWorker from "../../layers/Delivery/DeliveryWorker.js"
 import * as IngestLive from "../../layers/Ingest/IngestLive.js"
+import * as PgConnectorCheckpoints from "../../layers/ConnectorCheckpoints/PgConnectorCheckpoints.js"
 import * as PgInboxStore from "../../layers/InboxStore/PgInboxStore.js"
 import * as DeliveryConfig from "../../src/delivery/DeliveryConfig.js"
 import * as Signature from "../../src/delivery/Signature.js"
@@ -78,6 +79,7 @@ const appLayer = (db: BenchDatabase.BenchDatabase, s: Settings) =>
   IngestLive.layer({ ...IngestLive.defaults, maxInflight: 1_000_000 }).pipe(
     Layer.provideMerge(DeliveryLive.RouterLive),
     Layer.provideMerge(PgInboxStore.layer),
+    Layer.provideMerge(PgConnectorCheckpoints.layer),
     Layer.provideMerge(PgSourceCounts.layer),
     Layer.provideMerge(
       Layer.provideMerge(Migrations.layer, PgDatabase.layer(Redacted.make(db.url), { ...PgDatabase.defaults, poolSize: s.poolSize }))

@@ -1,5 +1,6 @@
 /** Strict validation of an untrusted envelope into `IngestEnvelopeV1`, or a ValidationError naming every failing path. */
 import { Either, ParseResult, Schema } from "effect"
+import { CheckpointInput, CheckpointKey } from "../domain/Checkpoint.js"
 import { decodeOptions, IngestEnvelopeV1 } from "../domain/Envelope.js"
 import { type Issue, ValidationError } from "../domain/Errors.js"
 import { depthIssue } from "../domain/Text.js"
@@ -59,3 +60,24 @@ export const validateEnvelope = (input: unknown): Either.Either<IngestEnvelopeV1
   const deep = tooDeep(input, ENVELOPE)
   return deep !== undefined ? Either.left(deep) : Either.mapLeft(decode(input, decodeOptions), (e) => toValidationError(issuesOf(e)))
 }
+
+const decodeCheckpoint = Schema.decodeUnknownEither(CheckpointInput)
+const decodeCheckpointKey = Schema.decodeUnknownEither(CheckpointKey)
+
+/** Issues of a nested document, their paths under `prefix` (e.g. `checkpoint.cursor.x`). */
+const under = (prefix: string, issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> =>
+  issues.map((i) => ({ ...i, path: i.path === "(root)" ? prefix : `${prefix}.${i.path}` }))
+
+const validateWith = <A>(decodeDoc: (u: unknown, o: typeof decodeOptions) => Either.Either<A, ParseResult.ParseError>, what: string, prefix: string) =>
+(input: unknown): Either.Either<A, ValidationError> => {
+  const deep = tooDeep(input, what)
+  return deep !== undefined
+    ? Either.left(deep)
+    : Either.mapLeft(decodeDoc(input, decodeOptions), (e) => toValidationError(under(prefix, issuesOf(e)), what))
+}
+
+/** The `checkpoint` of an IngestBatch (issue 15): connector type, source and cursor, strictly. */
+export const validateCheckpoint = validateWith(decodeCheckpoint, "invalid checkpoint", "checkpoint")
+
+/** The key of a GetCheckpoint call: connector type and source, strictly. */
+export const validateCheckpointKey = validateWith(decodeCheckpointKey, "invalid checkpoint key", "(key)")

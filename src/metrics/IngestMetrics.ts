@@ -87,8 +87,9 @@ export const instrument = (service: IngestService): IngestService => ({
         Option.match(outcomeOf(cause), { onNone: () => Effect.void, onSome: (o) => count(o, channelOf(input)) })
       )
     ),
-  acceptBatch: (inputs, principal) =>
-    timed("batch", service.acceptBatch(inputs, principal)).pipe(
+  getCheckpoint: service.getCheckpoint,
+  acceptBatch: (inputs, principal, checkpoint) =>
+    timed("batch", service.acceptBatch(inputs, principal, checkpoint)).pipe(
       Effect.tap((answer: BatchAnswer) =>
         countAll(answer.results.map((r, i) =>
           [r.status === "rejected" ? "rejected" : r.duplicate ? "duplicate" : "accepted", channelOf(inputs[i])] as const

@@ -99,3 +99,11 @@ export const dbPoolMax = Metric.gauge("switchboard_db_pool_max_connections", {
 export const dbConnections = Metric.gauge("switchboard_db_connections", {
   description: "Database connections opened by switchboard, by state (pg_stat_activity)"
 })
+
+/**
+ * 1 on the runner that runs the hosted connector (connector_type, endpoint_identity: from the hub's own
+ * SWITCHBOARD_CONNECTORS, a bounded set), 0 on the others (issue 15).
+ */
+export const singletonRunning = Metric.gauge("switchboard_cluster_singleton_running", {
+  description: "1 when this runner runs the hosted connector's cluster singleton, else 0"
+})

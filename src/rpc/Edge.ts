@@ -43,8 +43,8 @@ export const tooLarge = (
 ): HttpServerResponse.HttpServerResponse =>
   request.headers["content-length"] === undefined ? response : refusedUnread(request, response)
 
-/** One call's limit, as on REST: an envelope 1 MiB, a heartbeat 64 KiB (a batch has the body cap). */
-export const callLimits = { Ingest: MAX_ENVELOPE_BYTES, Heartbeat: MAX_HEARTBEAT_BYTES } as const
+/** One call's limit, as on REST: an envelope 1 MiB, a heartbeat 64 KiB, a checkpoint key 4 KiB (a batch has the body cap). */
+export const callLimits = { Ingest: MAX_ENVELOPE_BYTES, Heartbeat: MAX_HEARTBEAT_BYTES, GetCheckpoint: 4096 } as const
 
 /** PayloadTooLarge when one call's document (measured as compact JSON) is over its limit. */
 export const withinLimit = (value: unknown, limit: number, what: string): Effect.Effect<void, PayloadTooLarge> =>

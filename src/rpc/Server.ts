@@ -33,7 +33,12 @@ export const HandlersLive = HubRpcs.toLayer(Effect.gen(function*() {
         Effect.flatMap((p) => heartbeats.receive(heartbeat, p))
       ),
     Ingest: (envelope) => Effect.flatMap(CurrentPrincipal, (p) => ingestOne(ingest, envelope, p)),
-    IngestBatch: ({ envelopes }) => Effect.flatMap(CurrentPrincipal, (p) => ingest.acceptBatch(envelopes, p)),
+    IngestBatch: ({ checkpoint, envelopes }) => Effect.flatMap(CurrentPrincipal, (p) => ingest.acceptBatch(envelopes, p, checkpoint)),
+    GetCheckpoint: ({ key }) =>
+      withinLimit(key, callLimits.GetCheckpoint, "the checkpoint key").pipe(
+        Effect.zipRight(CurrentPrincipal),
+        Effect.flatMap((p) => ingest.getCheckpoint(key, p))
+      ),
     ConnectorCredentials: credentials
   })
 }))

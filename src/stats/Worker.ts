@@ -6,6 +6,7 @@
  */
 import { Cause, Effect, Layer, Metric, Schedule } from "effect"
 import { rollupFailures } from "../metrics/Metrics.js"
+import { Cluster } from "../../services/Cluster.js"
 import { Rollups } from "../../services/Rollups.js"
 import { StatsConfig } from "../../services/StatsConfig.js"
 
@@ -46,11 +47,19 @@ export const schedules = Effect.flatMap(jobs, (j) =>
 
 export const program = Effect.zipRight(startup, schedules).pipe(Effect.annotateLogs({ worker: "stats" }))
 
-/** The worker as a scoped fiber of the hub (off when SWITCHBOARD_ROLLUPS=false). */
+/** The name of the stats worker's cluster singleton. */
+export const SINGLETON = "stats:rollups"
+
+/**
+ * The worker as the cluster singleton `stats:rollups` (off when SWITCHBOARD_ROLLUPS=false): on one hub of the
+ * cluster at a time, so rollups, catch-up and pruning never run on two runners at once (issue 15); a runner
+ * that takes it over starts with the catch-up, which rolls up only what stats_rollup_runs does not have.
+ */
 export const layer = Layer.scopedDiscard(
   Effect.gen(function*() {
     const config = yield* StatsConfig
     if (!config.rollupsEnabled) return yield* Effect.logInfo("stats: scheduled rollups are off (SWITCHBOARD_ROLLUPS=false)")
-    yield* Effect.forkScoped(program)
+    const cluster = yield* Cluster
+    yield* cluster.singleton({ _tag: "Worker", worker: SINGLETON }, program)
   })
 )

@@ -118,7 +118,8 @@ export const genericSource = (definition: ConnectorDefinition): SourceHarness | 
   if (face === undefined) return undefined
   const config = ConnectorConfig.of({
     endpointIdentity: "conformance",
-    cursorPath: ".conformance/cursor.json",
+    cursorStore: "file",
+    cursorPath: Option.some(".conformance/cursor.json"),
     deadLetterPath: ".conformance/dead-letter.ndjson",
     pollInterval: Duration.seconds(1),
     maxInflight: 4,

@@ -39,7 +39,14 @@ export interface HubState {
   readonly maxInflight: number
   /** Heartbeats received. */
   readonly heartbeats: ReadonlyArray<HeartbeatInput>
+  /** Hub-held checkpoints (`type endpoint` → cursor), committed with the batch they came with. */
+  readonly checkpoints: ReadonlyMap<string, Cursor>
+  /** Every checkpoint committed, in order, with how many envelopes its batch had. */
+  readonly commits: ReadonlyArray<{ readonly cursor: Cursor; readonly envelopes: number }>
 }
+
+const keyOf = (k: { readonly connector_type: string; readonly source: { readonly endpoint_identity: string } }) =>
+  `${k.connector_type} ${k.source.endpoint_identity}`
 
 const idOf = (e: IngestEnvelopeInput) => e.event.external_event_id ?? "?"
 
@@ -63,7 +70,9 @@ export const makeHub = (
       requests: [],
       inflight: 0,
       maxInflight: 0,
-      heartbeats: []
+      heartbeats: [],
+      checkpoints: new Map(),
+      commits: []
     })
     const attempts = new Map<string, number>()
     const judge = (e: IngestEnvelopeInput) => {
@@ -114,16 +123,34 @@ export const makeHub = (
           if (v === "reject") return yield* Effect.flip(reject(e))
           return yield* failure(v)
         }),
-      ingestBatch: (es) =>
+      ingestBatch: (es, checkpoint) =>
         Effect.gen(function*() {
           yield* slow(es)
           yield* count(es.length)
           const verdicts = es.map(judge)
           const bad = verdicts.find((v) => v === "unavailable" || v === "unauthorized")
           if (bad !== undefined) return yield* failure(bad)
-          return yield* Effect.forEach(es, (e, i): Effect.Effect<BatchItemOutcome> =>
+          const outcomes = yield* Effect.forEach(es, (e, i): Effect.Effect<BatchItemOutcome> =>
             verdicts[i] === "accept" ? store(e) : reject(e))
+          if (checkpoint !== undefined) {
+            yield* Ref.update(state, (s) => ({
+              ...s,
+              checkpoints: new Map(s.checkpoints).set(keyOf(checkpoint), checkpoint.cursor),
+              commits: [...s.commits, { cursor: checkpoint.cursor, envelopes: es.length }]
+            }))
+          }
+          return outcomes
         }),
+      getCheckpoint: (key) =>
+        Effect.map(Ref.get(state), (s) =>
+          Option.map(Option.fromNullable(s.checkpoints.get(keyOf(key))), (cursor) => ({
+            connector_type: key.connector_type,
+            source: key.source,
+            cursor,
+            updated_at: "2026-01-01T00:00:00Z",
+            updated_by: "fake",
+            commits: s.commits.length
+          }))),
       heartbeat: (h) => {
         switch (options.heartbeat ?? "accept") {
           case "unsupported":

@@ -21,14 +21,12 @@ describe("hosted connector configuration", () => {
       assert.strictEqual(error._tag, "ConnectorConfigInvalid")
       assert.deepStrictEqual(error.problems, [
         "SANDBOX_CONNECTOR_ENDPOINT_IDENTITY (or CONNECTOR_ENDPOINT_IDENTITY) is missing",
-        "SANDBOX_CONNECTOR_CURSOR_PATH is missing",
         "TELEGRAM_CONNECTOR_ENDPOINT_IDENTITY (or CONNECTOR_ENDPOINT_IDENTITY) is missing",
-        "TELEGRAM_CONNECTOR_CURSOR_PATH is missing",
         "BUTLER_TELEGRAM_TOKEN is missing"
       ])
       const lines = error.message.split("\n")
-      assert.strictEqual(lines.length, 6)
-      assert.include(lines[0], "5 problems")
+      assert.strictEqual(lines.length, 4)
+      assert.include(lines[0], "3 problems")
       assert.notInclude(error.message, "<redacted>")
     }))
 
@@ -47,7 +45,7 @@ describe("hosted connector configuration", () => {
       })
       assert.strictEqual(telegram?.connectorType, "telegram")
       assert.strictEqual(telegram?.config.endpointIdentity, "support_bot")
-      assert.strictEqual(telegram?.config.cursorPath, "/tmp/telegram.json")
+      assert.deepStrictEqual(telegram?.config.cursorPath, Option.some("/tmp/telegram.json"))
       assert.strictEqual(telegram?.config.maxInflight, 4)
     }))
 
@@ -63,7 +61,7 @@ describe("hosted connector configuration", () => {
         TELEGRAM_CONNECTOR_PROVIDER: "telegram",
         BUTLER_TELEGRAM_TOKEN: TOKEN
       })
-      assert.deepStrictEqual(both.map((h) => [h.connectorType, h.config.endpointIdentity, h.config.cursorPath]), [
+      assert.deepStrictEqual(both.map((h) => [h.connectorType, h.config.endpointIdentity, Option.getOrNull(h.config.cursorPath)]), [
         ["sandbox", "shared_name", "/tmp/sandbox.json"],
         ["telegram", "support_bot", "/tmp/telegram.json"]
       ])
@@ -83,9 +81,7 @@ describe("hosted connector configuration", () => {
         "CONNECTOR_CURSOR_PATH is ambiguous when the hub runs several connectors (sandbox, telegram): set " +
         "SANDBOX_CONNECTOR_CURSOR_PATH, TELEGRAM_CONNECTOR_CURSOR_PATH instead",
         "CONNECTOR_WEBHOOK_URL is ambiguous when the hub runs several connectors (sandbox, telegram): set " +
-        "SANDBOX_CONNECTOR_WEBHOOK_URL, TELEGRAM_CONNECTOR_WEBHOOK_URL instead",
-        "SANDBOX_CONNECTOR_CURSOR_PATH is missing",
-        "TELEGRAM_CONNECTOR_CURSOR_PATH is missing"
+        "SANDBOX_CONNECTOR_WEBHOOK_URL, TELEGRAM_CONNECTOR_WEBHOOK_URL instead"
       ])
     }))
 
@@ -129,9 +125,52 @@ describe("hosted connector configuration", () => {
       const found = yield* problems({ SWITCHBOARD_CONNECTORS: "sandbox,fax,sandbox", CONNECTOR_CURSOR_PATH: "/tmp/s.json" })
       assert.deepStrictEqual(found, [
         "SWITCHBOARD_CONNECTORS: unknown connector type \"fax\" (known: gmail, sandbox, telegram)",
-        "SWITCHBOARD_CONNECTORS: \"sandbox\" is listed more than once (the hub runs one connector per type)",
+        "SWITCHBOARD_CONNECTORS: \"sandbox\" is listed more than once (to run another sandbox connector, name it \"sandbox:<instance>\")",
         "SANDBOX_CONNECTOR_ENDPOINT_IDENTITY (or CONNECTOR_ENDPOINT_IDENTITY) is missing"
       ])
+    }))
+
+  it.effect("type:instance entries: own settings under <TYPE>_<INSTANCE>_, the hub's checkpoint by default", () =>
+    Effect.gen(function*() {
+      const two = yield* hosted({
+        SWITCHBOARD_CONNECTORS: "sandbox:a,sandbox:b-2",
+        SANDBOX_A_CONNECTOR_ENDPOINT_IDENTITY: "alpha",
+        SANDBOX_B_2_CONNECTOR_ENDPOINT_IDENTITY: "beta",
+        SANDBOX_B_2_CONNECTOR_CURSOR_STORE: "file",
+        SANDBOX_B_2_CONNECTOR_CURSOR_PATH: "/tmp/beta.json",
+        SWITCHBOARD_DATA_DIR: "/tmp/hub-data"
+      })
+      assert.deepStrictEqual(two.map((h) => [h.entry, h.connectorType, h.config.endpointIdentity, h.config.cursorStore]), [
+        ["sandbox:a", "sandbox", "alpha", "hub"],
+        ["sandbox:b-2", "sandbox", "beta", "file"]
+      ])
+      assert.deepStrictEqual(two.map((h) => h.config.deadLetterPath), [
+        "/tmp/hub-data/dead-letters/sandbox_a.ndjson",
+        "/tmp/beta.json.dead-letter.ndjson"
+      ])
+    }))
+
+  it.effect("two connectors of a type on one endpoint, a malformed entry and a file store without a path are refused", () =>
+    Effect.gen(function*() {
+      const found = yield* problems({
+        SWITCHBOARD_CONNECTORS: "sandbox:a,sandbox:b,Fax!",
+        SANDBOX_A_CONNECTOR_ENDPOINT_IDENTITY: "same",
+        SANDBOX_B_CONNECTOR_ENDPOINT_IDENTITY: "same"
+      })
+      assert.deepStrictEqual(found, [
+        "SWITCHBOARD_CONNECTORS: \"Fax!\" is not a connector type or type:instance (lowercase letters, digits, \"_\", \"-\")",
+        "SANDBOX_B_CONNECTOR_ENDPOINT_IDENTITY: another sandbox connector already serves \"same\""
+      ])
+      const file = yield* problems({
+        SWITCHBOARD_CONNECTORS: "sandbox",
+        CONNECTOR_ENDPOINT_IDENTITY: "x",
+        SANDBOX_CONNECTOR_CURSOR_STORE: "file"
+      })
+      assert.deepStrictEqual(file, [
+        "SANDBOX_CONNECTOR_CURSOR_PATH (or CONNECTOR_CURSOR_PATH) is missing (or set SANDBOX_CONNECTOR_CURSOR_STORE=hub to keep the cursor in the hub)"
+      ])
+      const bad = yield* problems({ SWITCHBOARD_CONNECTORS: "sandbox", CONNECTOR_ENDPOINT_IDENTITY: "x", CONNECTOR_CURSOR_STORE: "disk" })
+      assert.deepStrictEqual(bad, ["CONNECTOR_CURSOR_STORE must be \"file\" or \"hub\" (got \"disk\")"])
     }))
 
   it.effect("no SWITCHBOARD_CONNECTORS: nothing hosted, nothing checked", () =>
@@ -152,7 +191,7 @@ describe("connector process configuration", () => {
         CONNECTOR_CHANNEL: "telegram",
         TELEGRAM_CONNECTOR_CURSOR_PATH: "/tmp/not-this.json"
       })
-      assert.strictEqual(config.cursorPath, "/tmp/t.json")
+      assert.deepStrictEqual(config.cursorPath, Option.some("/tmp/t.json"))
       assert.isTrue(Option.isNone(config.webhookUrl))
     }))
 

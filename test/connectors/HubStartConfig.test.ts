@@ -61,7 +61,8 @@ layer(Env, { excludeTestServices: true, timeout: 180_000 })("hub start with host
         SWITCHBOARD_PORT: "0",
         SWITCHBOARD_DEV_TOKEN: "false",
         SWITCHBOARD_CONNECTORS: "sandbox,telegram",
-        CONNECTOR_PROVIDER: "telegram"
+        CONNECTOR_PROVIDER: "telegram",
+        TELEGRAM_CONNECTOR_CURSOR_STORE: "file"
       })
       assert.strictEqual(result.code, 1)
       assert.notInclude(result.stdout, "listening")
@@ -70,9 +71,8 @@ layer(Env, { excludeTestServices: true, timeout: 180_000 })("hub start with host
       for (
         const expected of [
           "SANDBOX_CONNECTOR_ENDPOINT_IDENTITY (or CONNECTOR_ENDPOINT_IDENTITY) is missing",
-          "SANDBOX_CONNECTOR_CURSOR_PATH is missing",
           "TELEGRAM_CONNECTOR_ENDPOINT_IDENTITY (or CONNECTOR_ENDPOINT_IDENTITY) is missing",
-          "TELEGRAM_CONNECTOR_CURSOR_PATH is missing",
+          "TELEGRAM_CONNECTOR_CURSOR_PATH is missing (or set TELEGRAM_CONNECTOR_CURSOR_STORE=hub to keep the cursor in the hub)",
           "BUTLER_TELEGRAM_TOKEN is missing",
           "CONNECTOR_PROVIDER is ambiguous when the hub runs several connectors (sandbox, telegram): set " +
           "SANDBOX_CONNECTOR_PROVIDER, TELEGRAM_CONNECTOR_PROVIDER instead"
@@ -83,7 +83,7 @@ layer(Env, { excludeTestServices: true, timeout: 180_000 })("hub start with host
       assert.notInclude(result.stderr, "migrations: applied")
     }))
 
-  it.scoped("one hosted sandbox with the runbook's unprefixed variables starts; its checkpoint is 0600 in a 0700 directory", () =>
+  it.scoped("one hosted sandbox with the runbook's unprefixed variables and CONNECTOR_CURSOR_STORE=file starts; its checkpoint is 0600 in a 0700 directory", () =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
       const dir = yield* fs.makeTempDirectoryScoped({ prefix: "hub-start-" })
@@ -95,6 +95,7 @@ layer(Env, { excludeTestServices: true, timeout: 180_000 })("hub start with host
         CONNECTOR_PROVIDER: "sandbox",
         CONNECTOR_CHANNEL: "sandbox",
         CONNECTOR_ENDPOINT_IDENTITY: "start-1",
+        CONNECTOR_CURSOR_STORE: "file",
         CONNECTOR_CURSOR_PATH: cursor,
         CONNECTOR_POLL_INTERVAL_S: "0.1",
         CONNECTOR_HEARTBEAT_ENABLED: "false",

@@ -24,3 +24,13 @@ export const checkpointNext = (file: string) =>
       Effect.orElseSucceed(() => Option.none<number>())
     ))
 
+
+/** The `next` of a sandbox connector's hub-held checkpoint (connector_checkpoints, issue 15). */
+export const hubCheckpointNext = (endpoint: string, connectorType = "sandbox") =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ readonly cursor: { readonly next?: number } }>`
+      SELECT cursor FROM connector_checkpoints
+      WHERE connector_type = ${connectorType} AND source_endpoint_identity = ${endpoint}`.pipe(
+      Effect.map((rows) => Option.flatMap(Option.fromNullable(rows[0]), (r) => Option.fromNullable(r.cursor.next))),
+      Effect.orElseSucceed(() => Option.none<number>())
+    ))

@@ -108,7 +108,8 @@ const OldHub = Layer.scoped(
             dedupe_key: "k",
             received_at: "2026-11-22T10:00:00Z"
           })),
-        IngestBatch: () => Effect.succeed({ accepted: 0, duplicates: 0, rejected: 0, results: [] })
+        IngestBatch: () => Effect.succeed({ accepted: 0, duplicates: 0, rejected: 0, results: [] }),
+        GetCheckpoint: () => Effect.succeed({ checkpoint: null })
       })),
       Layer.provide(Layer.succeed(AuthMiddleware, AuthMiddleware.of(() =>
         Effect.succeed({ token_id: "t", channel: "*", provider: "*", endpoint_identity: "*", role: "ingest" as const, tenant: "default" })))),

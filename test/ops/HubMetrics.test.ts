@@ -36,7 +36,8 @@ const sandbox = (id: string) => S.envelope(id, { endpoint: "h3-metrics" })
 /** An ingest use case that behaves as told, to observe the instrumentation around it. */
 const useCase = (outcome: Effect.Effect<never, Unavailable>): IngestService => ({
   accept: () => outcome,
-  acceptBatch: () => outcome
+  acceptBatch: () => outcome,
+  getCheckpoint: () => outcome
 })
 
 describe("ingest outcome counts", () => {

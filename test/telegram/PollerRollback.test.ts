@@ -35,7 +35,8 @@ const withWebhook = (fake: FakeTelegram.FakeTelegramServer, ids: ReadonlyArray<n
 
 const configFor = (dir: string): ConnectorConfigShape => ({
   endpointIdentity: ENDPOINT,
-  cursorPath: Path.join(dir, "cursor.json"),
+  cursorStore: "file",
+  cursorPath: Option.some(Path.join(dir, "cursor.json")),
   deadLetterPath: Path.join(dir, "dead.ndjson"),
   pollInterval: Duration.millis(100),
   maxInflight: 8,

@@ -102,7 +102,8 @@ describe("TelegramConnector", () => {
     Effect.gen(function*() {
       const config: ConnectorConfigShape = {
         endpointIdentity: "support_bot",
-        cursorPath: "/tmp/unused.json",
+        cursorStore: "file",
+        cursorPath: Option.some("/tmp/unused.json"),
         deadLetterPath: "/tmp/unused.ndjson",
         pollInterval: Duration.seconds(1),
         maxInflight: 8,

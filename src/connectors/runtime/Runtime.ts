@@ -3,7 +3,8 @@
  * submitted with at most `maxInflight` IngestBatch calls in flight (fetching ahead while submitting when
  * the source allows it); the checkpoint is saved only for the longest prefix of items the hub accepted
  * (or reported duplicate, or that were dead-lettered/skipped). Interruption (SIGTERM/SIGINT via
- * NodeRuntime.runMain) lets the batches in flight finish within the shutdown grace, then saves.
+ * NodeRuntime.runMain) lets the batches in flight finish within the shutdown grace, then saves. When the hub
+ * holds the checkpoint (issue 15) each IngestBatch commits the cursor after its events in its own transaction.
  */
 import { Cause, Duration, Effect, Option, Ref, Schedule } from "effect"
 import * as Policies from "../../policies.js"
@@ -40,7 +41,14 @@ export const make = (options: Options) =>
     const store = yield* CheckpointStore
     const state = yield* State.make
     const who = { connectorType: connector.connectorType, endpointIdentity: connector.endpointIdentity }
-    const submitter = yield* Submit.make({ ...who, maxInflight: options.maxInflight, state })
+    const saves = yield* Saves.make(store, state)
+    const withBatch = store.withBatch
+    const submitter = yield* Submit.make({
+      ...who,
+      maxInflight: options.maxInflight,
+      state,
+      withBatches: withBatch === undefined ? undefined : { withBatch, flush: saves.flush, stored: saves.stored }
+    })
     const heartbeat = yield* Heartbeat.make({
       ...who,
       capabilities: connector.capabilities,
@@ -52,7 +60,6 @@ export const make = (options: Options) =>
     const position = yield* Ref.make(Option.none<Cursor>())
     /** Where the next fetch starts: past the last fetched batch (the committed position without read-ahead). */
     const ahead = yield* Ref.make(Option.none<Cursor>())
-    const saves = yield* Saves.make(store, state)
 
     /** Loads the checkpoint; a missing, corrupt or foreign one means starting from scratch (corrupt ones counted). */
     const start = Effect.gen(function*() {
@@ -79,8 +86,11 @@ export const make = (options: Options) =>
     const commit = (cursor: Cursor) => Effect.zipRight(Ref.set(position, Option.some(cursor)), saves.request(cursor))
 
     const pipeline = yield* Pipeline.make({ commit, shutdownGrace: options.shutdownGrace })
-    /** Batches in flight at most: with read-ahead, one per submission slot; otherwise one. */
-    const depth = connector.readAhead ? options.maxInflight : 1
+    /**
+     * Batches in flight at most: with read-ahead, one per submission slot; otherwise one. With the checkpoint in
+     * the hub, one: each commit must follow the one before (a fetch still overlaps nothing; see BENCHMARKS.md).
+     */
+    const depth = connector.readAhead && withBatch === undefined ? options.maxInflight : 1
 
     const logSourceFailure = (e: SourceError) => {
       switch (e._tag) {

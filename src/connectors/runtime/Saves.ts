@@ -3,7 +3,7 @@
  * time and in order (each waits for the one before), and only cursors the runtime committed are saved, so
  * a crash loses at most recent saves: the connector then replays accepted events, which the hub dedupes.
  */
-import { Effect, Fiber, Option, Ref } from "effect"
+import { DateTime, Effect, Fiber, Option, Ref } from "effect"
 import type { CheckpointStoreService } from "../../../services/CheckpointStore.js"
 import type { Cursor } from "../../../services/SourceConnector.js"
 import type { State } from "./State.js"
@@ -49,6 +49,16 @@ export const make = (store: CheckpointStoreService, state: State) =>
           yield* Ref.set(requested, Option.some(cursor))
           const previous = yield* Ref.get(last)
           yield* Ref.set(last, yield* Effect.forkDaemon(Effect.zipRight(Fiber.await(previous), save(cursor))))
+        }).pipe(Effect.uninterruptible),
+      /**
+       * The hub committed `cursor` with a batch (issue 15): the store holds it now. Callers wait for `flush`
+       * first, so no older save can land after it.
+       */
+      stored: (cursor: Cursor) =>
+        Effect.gen(function*() {
+          yield* Ref.set(saved, Option.some(cursor))
+          yield* Ref.set(requested, Option.some(cursor))
+          yield* state.saved({ cursor, updatedAt: yield* DateTime.now })
         }).pipe(Effect.uninterruptible),
       /** Waits until every requested save has ended. */
       flush: Effect.flatMap(Ref.get(last), Fiber.await).pipe(Effect.asVoid)

@@ -15,6 +15,7 @@ import {
   type IngestUnavailable,
   SwitchboardClient
 } from "../../../services/SwitchboardClient.js"
+import type { CheckpointInput } from "../../domain/Checkpoint.js"
 import type { IngestEnvelopeInput } from "../../domain/Envelope.js"
 import type { State } from "./State.js"
 
@@ -57,12 +58,27 @@ interface Pending {
   readonly envelope: IngestEnvelopeInput
 }
 
+/**
+ * The hub holds the checkpoint (issue 15): each IngestBatch carries the cursor after its last item, so the
+ * cursor is committed in the batch's transaction; calls go one at a time, in order.
+ */
+export interface WithBatches {
+  /** The checkpoint to send with the call that handles every item before `cursor`. */
+  readonly withBatch: (cursor: Cursor) => CheckpointInput
+  /** Waits for checkpoint saves still in flight (an older save must not land after a newer commit). */
+  readonly flush: Effect.Effect<void>
+  /** The hub holds `cursor` now. */
+  readonly stored: (cursor: Cursor) => Effect.Effect<void>
+}
+
 /** Who submits: identifies dead letters and log lines. */
 export interface Submitter {
   readonly connectorType: string
   readonly endpointIdentity: string
   readonly maxInflight: number
   readonly state: State
+  /** Set when the hub holds the checkpoint. */
+  readonly withBatches?: WithBatches | undefined
 }
 
 const eventId = (envelope: IngestEnvelopeInput) => envelope.event?.external_event_id ?? "(none)"
@@ -182,6 +198,50 @@ export const make = (who: Submitter) =>
         )
       })
 
+    /**
+     * Hub-held checkpoint: the batch in ranges of up to SUBMIT_CHUNK events (skipped items ride along), one
+     * IngestBatch at a time, each committing the cursor after its range. A range refused as a whole is
+     * submitted one event at a time without a checkpoint: the runtime then saves the cursor on its own.
+     */
+    const submitInOrder = (hub: WithBatches) => (batch: SourceBatch, progress: Progress) =>
+      Effect.gen(function*() {
+        const ranges: Array<{ readonly pending: ReadonlyArray<Pending>; readonly indices: ReadonlyArray<number>; readonly end: number }> = []
+        let pending: Array<Pending> = []
+        let indices: Array<number> = []
+        for (const [index, item] of batch.items.entries()) {
+          if (item._tag === "Skip") {
+            yield* state.skipped(item.reason)
+            yield* Effect.logInfo(`skipped a source event: ${item.reason}`).pipe(Effect.annotateLogs({ reason: item.reason }))
+          } else {
+            yield* countDegradations(item)
+            pending.push({ index, envelope: item.envelope })
+          }
+          indices.push(index)
+          if (pending.length === SUBMIT_CHUNK || index === batch.items.length - 1) {
+            ranges.push({ pending, indices, end: index + 1 })
+            pending = []
+            indices = []
+          }
+        }
+        yield* Effect.forEach(ranges, (range) =>
+          Effect.gen(function*() {
+            const cursor = range.end === batch.items.length ? batch.next : batch.items[range.end - 1]!.cursor
+            yield* hub.flush
+            const result = yield* persistently(client.ingestBatch(range.pending.map((p) => p.envelope), hub.withBatch(cursor)))
+            if (Either.isLeft(result)) {
+              yield* Effect.forEach(range.pending, submitOne, { discard: true })
+            } else {
+              yield* hub.stored(cursor)
+              yield* Effect.forEach(range.pending, (p, i) => {
+                const outcome = result.right[i]
+                return outcome === undefined ? submitOne(p) : settle(p, outcome)
+              }, { discard: true })
+            }
+            yield* state.success
+            yield* markDone(progress, range.indices)
+          }), { discard: true })
+      })
+
     /** A single item (pushed update) submitted with a bounded retry: the source redelivers on failure. */
     const submitPushed = (item: SourceItem) =>
       item._tag === "Skip"
@@ -200,5 +260,5 @@ export const make = (who: Submitter) =>
           )
         )
 
-    return { submitAll, submitPushed }
+    return { submitAll: who.withBatches === undefined ? submitAll : submitInOrder(who.withBatches), submitPushed }
   })

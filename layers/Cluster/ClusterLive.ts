@@ -1,0 +1,176 @@
+/**
+ * Cluster on @effect/cluster (issue 15). With SWITCHBOARD_CLUSTER=true (DATABASE_URL only) the hub is a
+ * socket runner (NodeClusterSocket) whose runners, shard locks and messages live in the shared Postgres
+ * (SqlRunnerStorage / SqlMessageStorage create their `cluster_*` tables on first start, with their own
+ * migration table); otherwise it is a single runner with in-memory storage and no socket. Either way work
+ * that must run once is a `Sharding` singleton, so there is one way things run.
+ *
+ * Fail-over: a runner that dies loses its shard locks (Postgres advisory locks, freed with its connection)
+ * and its registration expires after SWITCHBOARD_CLUSTER_LOCK_EXPIRY_S; the other runners then take its
+ * shards and start its singletons. BENCHMARKS.md has the measured distribution.
+ */
+import { RunnerAddress, Sharding, ShardingConfig } from "@effect/cluster"
+import * as MessageStorage from "@effect/cluster/MessageStorage"
+import * as RunnerHealth from "@effect/cluster/RunnerHealth"
+import * as Runners from "@effect/cluster/Runners"
+import * as RunnerStorage from "@effect/cluster/RunnerStorage"
+import * as ClusterMetrics from "@effect/cluster/ClusterMetrics"
+import { NodeClusterSocket } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { Cause, Clock, Config, ConfigError, Duration, Effect, Layer, Metric, Option, Ref, Schedule } from "effect"
+import { singletonRunning } from "../../src/metrics/Metrics.js"
+import { Cluster, type ClusterService, singletonName, type SingletonKind } from "../../services/Cluster.js"
+import { DatabaseLocation } from "../../services/Database.js"
+
+export interface ClusterSettings {
+  /** SWITCHBOARD_CLUSTER: be a runner of a cluster (DATABASE_URL only). */
+  readonly enabled: boolean
+  /** SWITCHBOARD_RUNNER_ADDRESS: the host other runners reach this one at (default 127.0.0.1). */
+  readonly host: string
+  /** SWITCHBOARD_RUNNER_PORT: the runner's socket port (default 34431). */
+  readonly port: number
+  /** SWITCHBOARD_CLUSTER_LOCK_REFRESH_S: how often shard locks and the runner's registration are refreshed. */
+  readonly lockRefresh: Duration.Duration
+  /** SWITCHBOARD_CLUSTER_LOCK_EXPIRY_S: when an unrefreshed lock or registration counts as abandoned. */
+  readonly lockExpiry: Duration.Duration
+}
+
+/** A failed singleton waits this long before it is started again (on this runner, while it holds it). */
+const RESTART_AFTER = Duration.seconds(5)
+
+const seconds = (name: string, fallback: number) =>
+  Config.number(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be a number of seconds from 0.5 to 600`, validation: (s) => s >= 0.5 && s <= 600 }),
+    Config.map((s) => Duration.millis(Math.round(s * 1000)))
+  )
+
+export const SettingsConfig: Config.Config<ClusterSettings> = Config.all({
+  enabled: Config.boolean("SWITCHBOARD_CLUSTER").pipe(Config.withDefault(false)),
+  host: Config.string("SWITCHBOARD_RUNNER_ADDRESS").pipe(
+    Config.withDefault("127.0.0.1"),
+    Config.validate({
+      message: "SWITCHBOARD_RUNNER_ADDRESS must be a host name or IP address (letters, digits, '.', '-', ':')",
+      validation: (h) => /^[A-Za-z0-9.:-]{1,253}$/.test(h)
+    })
+  ),
+  port: Config.integer("SWITCHBOARD_RUNNER_PORT").pipe(
+    Config.withDefault(34431),
+    Config.validate({ message: "SWITCHBOARD_RUNNER_PORT must be 1 to 65535", validation: (p) => p >= 1 && p <= 65535 })
+  ),
+  lockRefresh: seconds("SWITCHBOARD_CLUSTER_LOCK_REFRESH_S", 2),
+  lockExpiry: seconds("SWITCHBOARD_CLUSTER_LOCK_EXPIRY_S", 10)
+}).pipe(
+  Config.validate({
+    message: "SWITCHBOARD_CLUSTER_LOCK_EXPIRY_S must be at least twice SWITCHBOARD_CLUSTER_LOCK_REFRESH_S",
+    validation: (s) => Duration.greaterThanOrEqualTo(s.lockExpiry, Duration.times(s.lockRefresh, 2))
+  })
+)
+
+const sharding = (s: ClusterSettings) => ({
+  runnerAddress: Option.some(RunnerAddress.make(s.host, s.port)),
+  shardLockRefreshInterval: s.lockRefresh,
+  shardLockExpiration: s.lockExpiry,
+  // Hubs run no entities: shards only carry singletons, so a few suffice.
+  shardsPerGroup: 30,
+  availableShardGroups: ["default"],
+  assignedShardGroups: ["default"]
+})
+
+/** A socket runner over the shared Postgres. */
+const clusterSharding = (s: ClusterSettings) => NodeClusterSocket.layer({ storage: "sql", shardingConfig: sharding(s) })
+
+/** One runner, nothing stored, no socket: the same Sharding and singletons as a cluster of one. */
+const singleSharding = Sharding.layer.pipe(
+  Layer.provideMerge(Runners.layerNoop),
+  Layer.provideMerge(MessageStorage.layerMemory),
+  Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
+  Layer.provide(ShardingConfig.layer({ shardsPerGroup: 30 }))
+)
+
+const make = (settings: ClusterSettings) =>
+  Effect.gen(function*() {
+    const shardingService = yield* Sharding.Sharding
+    const sql = yield* SqlClient.SqlClient
+    const mode = settings.enabled ? "cluster" as const : "single" as const
+    const runner = settings.enabled ? `${settings.host}:${settings.port}` : null
+    const running = yield* Ref.make(new Set<string>())
+
+    /** Where a singleton last started: for the dashboard and `checkpoints list`; a failure only costs that. */
+    const record = (name: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        sql`INSERT INTO switchboard_singletons (name, runner, started_at) VALUES (${name}, ${runner ?? "single"}, ${new Date(now)})
+          ON CONFLICT (name) DO UPDATE SET runner = EXCLUDED.runner, started_at = EXCLUDED.started_at`).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`cluster: could not record where ${name} runs: ${e.message}`))
+      )
+
+    const gauge = (kind: SingletonKind) =>
+      kind._tag === "Connector"
+        ? Option.some(singletonRunning.pipe(
+          Metric.tagged("connector_type", kind.connectorType),
+          Metric.tagged("endpoint_identity", kind.endpointIdentity)
+        ))
+        : Option.none()
+
+    const setGauge = (kind: SingletonKind, value: number) =>
+      Option.match(gauge(kind), { onNone: () => Effect.void, onSome: (g) => Metric.set(g, value) })
+
+    const singleton: ClusterService["singleton"] = (kind, run) => {
+      const name = singletonName(kind)
+      const supervised = Effect.sandbox(run).pipe(
+        Effect.tapError((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.void
+            : Effect.logError(`cluster: singleton ${name} failed; restarting it in ${Duration.format(RESTART_AFTER)}`, cause)
+        ),
+        Effect.retry({ schedule: Schedule.spaced(RESTART_AFTER), while: (cause) => !Cause.isInterruptedOnly(cause) }),
+        Effect.unsandbox
+      )
+      const here = Effect.gen(function*() {
+        yield* Ref.update(running, (s) => new Set(s).add(name))
+        yield* setGauge(kind, 1)
+        yield* record(name)
+        yield* Effect.logInfo(`cluster: singleton ${name} started on this runner`)
+        return yield* supervised
+      }).pipe(
+        Effect.ensuring(Effect.all([
+          Ref.update(running, (s) => {
+            const next = new Set(s)
+            next.delete(name)
+            return next
+          }),
+          setGauge(kind, 0),
+          Effect.logInfo(`cluster: singleton ${name} stopped on this runner`)
+        ], { discard: true })),
+        Effect.annotateLogs({ singleton: name, runner: runner ?? "single" })
+      )
+      return Effect.zipRight(setGauge(kind, 0), shardingService.registerSingleton(name, here))
+    }
+
+    const state = Effect.gen(function*() {
+      const names = [...(yield* Ref.get(running))].sort()
+      const shards = yield* Metric.value(ClusterMetrics.shards)
+      return { mode, runner, singletons: names, shards: Number(shards.value) }
+    })
+
+    yield* Effect.logInfo(settings.enabled ? `cluster: runner ${runner} joined` : "cluster: single runner").pipe(
+      Effect.annotateLogs({ mode, lock_refresh: Duration.format(settings.lockRefresh), lock_expiry: Duration.format(settings.lockExpiry) })
+    )
+    return Cluster.of({ mode, runner, singleton, state })
+  })
+
+/**
+ * The Cluster service on the configured database: a socket runner with SWITCHBOARD_CLUSTER=true (refused on
+ * the embedded database, which only one process may open), else the single runner.
+ */
+export const layer = Layer.unwrapEffect(Effect.gen(function*() {
+  const settings = yield* SettingsConfig
+  const location = yield* DatabaseLocation
+  if (settings.enabled && location.kind !== "postgres") {
+    return yield* Effect.fail(ConfigError.InvalidData(["SWITCHBOARD_CLUSTER"],
+      "SWITCHBOARD_CLUSTER=true needs DATABASE_URL: the embedded database belongs to one process"))
+  }
+  return Layer.effect(Cluster, make(settings)).pipe(
+    Layer.provide(settings.enabled ? clusterSharding(settings) : singleSharding)
+  )
+}))
