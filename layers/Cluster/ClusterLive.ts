@@ -9,16 +9,15 @@
  * and its registration expires after SWITCHBOARD_CLUSTER_LOCK_EXPIRY_S; the other runners then take its
  * shards and start its singletons. BENCHMARKS.md has the measured distribution.
  */
-import { RunnerAddress, Sharding, ShardingConfig } from "@effect/cluster"
+import { RunnerAddress, ShardId, Sharding, ShardingConfig } from "@effect/cluster"
 import * as MessageStorage from "@effect/cluster/MessageStorage"
 import * as RunnerHealth from "@effect/cluster/RunnerHealth"
 import * as Runners from "@effect/cluster/Runners"
 import * as RunnerStorage from "@effect/cluster/RunnerStorage"
-import * as ClusterMetrics from "@effect/cluster/ClusterMetrics"
 import { NodeClusterSocket } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Cause, Clock, Config, ConfigError, Duration, Effect, Layer, Metric, Option, Ref, Schedule } from "effect"
-import { singletonRunning } from "../../src/metrics/Metrics.js"
+import { shardsHeld, singletonRunning } from "../../src/metrics/Metrics.js"
 import { Cluster, type ClusterService, singletonName, type SingletonKind } from "../../services/Cluster.js"
 import { DatabaseLocation } from "../../services/Database.js"
 
@@ -67,12 +66,14 @@ export const SettingsConfig: Config.Config<ClusterSettings> = Config.all({
   })
 )
 
+/** Shards in the one shard group: hubs run no entities, shards only carry singletons, so a few suffice. */
+const SHARDS = 30
+
 const sharding = (s: ClusterSettings) => ({
   runnerAddress: Option.some(RunnerAddress.make(s.host, s.port)),
   shardLockRefreshInterval: s.lockRefresh,
   shardLockExpiration: s.lockExpiry,
-  // Hubs run no entities: shards only carry singletons, so a few suffice.
-  shardsPerGroup: 30,
+  shardsPerGroup: SHARDS,
   availableShardGroups: ["default"],
   assignedShardGroups: ["default"]
 })
@@ -85,7 +86,7 @@ const singleSharding = Sharding.layer.pipe(
   Layer.provideMerge(Runners.layerNoop),
   Layer.provideMerge(MessageStorage.layerMemory),
   Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
-  Layer.provide(ShardingConfig.layer({ shardsPerGroup: 30 }))
+  Layer.provide(ShardingConfig.layer({ shardsPerGroup: SHARDS }))
 )
 
 const make = (settings: ClusterSettings) =>
@@ -149,8 +150,11 @@ const make = (settings: ClusterSettings) =>
 
     const state = Effect.gen(function*() {
       const names = [...(yield* Ref.get(running))].sort()
-      const shards = yield* Metric.value(ClusterMetrics.shards)
-      return { mode, runner, singletons: names, shards: Number(shards.value) }
+      // Counted here: effect_cluster_shards is not lowered when shards are released.
+      let shards = 0
+      for (let id = 1; id <= SHARDS; id++) if (shardingService.hasShardId(ShardId.make("default", id))) shards++
+      yield* Metric.set(shardsHeld, shards)
+      return { mode, runner, singletons: names, shards }
     })
 
     yield* Effect.logInfo(settings.enabled ? `cluster: runner ${runner} joined` : "cluster: single runner").pipe(

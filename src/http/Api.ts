@@ -45,9 +45,18 @@ export class ServedIngestGroup extends HttpApiGroup.make("ingest")
 export class IngestGroup extends ServedIngestGroup.add(ingestOne) {}
 
 export const Health = Schema.Struct({ status: Schema.Literal("ok") }).annotations({ identifier: "Health" })
+/** This hub as a cluster runner (issue 15): the singletons (hosted connectors, stats worker) running here now. */
+export const ClusterReadiness = Schema.Struct({
+  mode: Schema.Literal("single", "cluster"),
+  runner: Schema.NullOr(Schema.String),
+  singletons: Schema.Array(Schema.String),
+  shards: Schema.Number
+}).annotations({ identifier: "ClusterReadiness" })
+
 export const Readiness = Schema.Struct({
   status: Schema.Literal("ready"),
-  database: Schema.Literal("postgres", "embedded")
+  database: Schema.Literal("postgres", "embedded"),
+  cluster: ClusterReadiness
 }).annotations({ identifier: "Readiness" })
 
 export class OpsGroup extends HttpApiGroup.make("ops")
@@ -56,7 +65,7 @@ export class OpsGroup extends HttpApiGroup.make("ops")
     HttpApiEndpoint.get("ready", "/ready")
       .addSuccess(Readiness)
       .addError(Unavailable)
-      .annotate(OpenApi.Summary, "The database is reachable and migrated (503 otherwise)")
+      .annotate(OpenApi.Summary, "The database is reachable and migrated (503 otherwise), with the cluster singletons running on this hub")
   )
 {}
 

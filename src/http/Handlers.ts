@@ -6,6 +6,7 @@ import { Unavailable, ValidationError } from "../domain/Errors.js"
 import { MAX_BATCH } from "../domain/IngestAnswer.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { migrations } from "../../migrations/index.js"
+import { Cluster } from "../../services/Cluster.js"
 import { DatabaseLocation } from "../../services/Database.js"
 import { Ingest } from "../../services/Ingest.js"
 import { HubApi, ServedApi } from "./Api.js"
@@ -39,6 +40,7 @@ export const OpsHandlersLive = HttpApiBuilder.group(HubApi, "ops", (handlers) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const location = yield* DatabaseLocation
+    const cluster = yield* Cluster
     const notReady = (message: string) => new Unavailable({ message, retry_after_s: 2 })
     return handlers
       .handle("health", () => Effect.succeed({ status: "ok" as const }))
@@ -52,7 +54,8 @@ export const OpsHandlersLive = HttpApiBuilder.group(HubApi, "ops", (handlers) =>
             (rows) => Number(rows[0]?.id ?? 0) >= latestMigration,
             () => notReady("database not migrated")
           ),
-          Effect.as({ status: "ready" as const, database: location.kind })
+          Effect.zipRight(cluster.state),
+          Effect.map((state) => ({ status: "ready" as const, database: location.kind, cluster: state }))
         ))
   }))
 

@@ -107,3 +107,8 @@ export const dbConnections = Metric.gauge("switchboard_db_connections", {
 export const singletonRunning = Metric.gauge("switchboard_cluster_singleton_running", {
   description: "1 when this runner runs the hosted connector's cluster singleton, else 0"
 })
+
+/** Shards of the cluster this runner holds (set when /ready or /metrics is read; issue 15). */
+export const shardsHeld = Metric.gauge("switchboard_cluster_shards_held", {
+  description: "Cluster shards this hub holds (each carries some of the singletons)"
+})

@@ -10,6 +10,7 @@ import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, Metric, Ref } from "effect"
+import { Cluster } from "../../services/Cluster.js"
 import { Dashboard } from "../../services/Dashboard.js"
 import { exportedSourceCounters } from "../connectors/Registry.js"
 import * as ConnectorSeries from "./ConnectorSeries.js"
@@ -21,6 +22,7 @@ export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 export const layer = HttpLayerRouter.use((router) =>
   Effect.gen(function*() {
     const dashboard = yield* Dashboard
+    const cluster = yield* Cluster
     const sql = yield* PgClient.PgClient
     const reportedSkips = yield* Ref.make<ReadonlySet<string>>(new Set())
 
@@ -39,6 +41,7 @@ export const layer = HttpLayerRouter.use((router) =>
 
     const refresh = Effect.gen(function*() {
       yield* Metric.set(dbPoolMax, sql.config.maxConnections ?? 10)
+      yield* cluster.state // sets switchboard_cluster_shards_held
       const counts = yield* dashboard.livenessCounts
       yield* Effect.forEach(Object.entries(counts), ([liveness, n]) =>
         Metric.set(Metric.tagged(connectorsByLiveness, "liveness", liveness), n), { discard: true })

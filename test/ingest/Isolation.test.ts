@@ -100,4 +100,48 @@ layer(StoreLive, { excludeTestServices: true, timeout: 120_000 })("a refused row
         SELECT request_id FROM delivery_outbox WHERE request_id IN ${sql.in(rows.map((r) => r.request_id))}`
       assert.sameMembers(outbox.map((o) => o.request_id), rows.filter((_, i) => i !== 2).map((r) => r.request_id))
     }))
+
+  it.effect("with a checkpoint: poisoned rows are Refused alone, the others and the cursor commit in one transaction", () =>
+    Effect.gen(function*() {
+      const store = yield* InboxStore
+      const sql = yield* SqlClient.SqlClient
+      const run = yield* runId
+      const clean = yield* rowsFor(run, 12)
+      const rows = clean.map((r, i) => (i % 5 === 1 ? poison[i % poison.length]!(r) : r))
+      const written = yield* store.insertManyWithCheckpoint(rows, {
+        input: { connector_type: "sandbox", source: { channel: "sandbox", provider: "sandbox", endpoint_identity: run }, cursor: { next: 12 } },
+        by: "test"
+      })
+      rows.forEach((_, i) => assert.strictEqual(written.outcomes[i]?._tag, i % 5 === 1 ? "Refused" : "Inserted", `row ${i}`))
+      assert.deepStrictEqual(written.checkpoint.cursor, { next: 12 })
+      const stored = yield* sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM message_inbox WHERE source_endpoint_identity = ${run}`
+      assert.strictEqual(stored[0]?.n, rows.filter((_, i) => i % 5 !== 1).length)
+      const cursor = yield* sql<{ cursor: unknown }>`
+        SELECT cursor FROM connector_checkpoints WHERE source_endpoint_identity = ${run}`
+      assert.deepStrictEqual(cursor.map((c) => c.cursor), [{ next: 12 }])
+    }))
+
+  it.effect("with a checkpoint: when the cursor cannot be committed, no row of the batch is stored", () =>
+    Effect.gen(function*() {
+      const store = yield* InboxStore
+      const sql = yield* SqlClient.SqlClient
+      const run = yield* runId
+      // A trigger stands for any failure of the checkpoint's statement after the rows were inserted.
+      yield* sql`CREATE OR REPLACE FUNCTION refuse_checkpoint() RETURNS trigger AS $$
+        BEGIN IF NEW.connector_type = 'explode' THEN RAISE EXCEPTION 'checkpoint refused by the test'; END IF; RETURN NEW; END
+        $$ LANGUAGE plpgsql`
+      yield* sql`DROP TRIGGER IF EXISTS refuse_checkpoint ON connector_checkpoints`
+      yield* sql`CREATE TRIGGER refuse_checkpoint BEFORE INSERT ON connector_checkpoints FOR EACH ROW EXECUTE FUNCTION refuse_checkpoint()`
+      const rows = yield* rowsFor(run, 5)
+      const exit = yield* Effect.exit(store.insertManyWithCheckpoint(rows, {
+        input: { connector_type: "explode", source: { channel: "sandbox", provider: "sandbox", endpoint_identity: run }, cursor: { next: 5 } },
+        by: "test"
+      }))
+      assert.isTrue(exit._tag === "Failure")
+      const stored = yield* sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM message_inbox WHERE source_endpoint_identity = ${run}`
+      assert.strictEqual(stored[0]?.n, 0)
+      yield* sql`DROP TRIGGER refuse_checkpoint ON connector_checkpoints`
+    }))
 })
