@@ -33,6 +33,8 @@ export interface RegistryRow {
   readonly live_day_heartbeats: number
   readonly live_day_healthy: number
   readonly last_submission_ms: number | null
+  /** Where the hosted connector's singleton last started (switchboard_singletons), null for a process. */
+  readonly runner: string | null
   /** Sums over every instance (jsonb, the heartbeat's shape); null before the first report. */
   readonly degradation_totals: unknown
   /** The current instance's latest object (detail only). */
@@ -61,6 +63,7 @@ export const registryColumns = (withCapabilities: boolean) =>
       "live_day_failed"
     ].map((c) => `${c}::float8 AS ${c}`),
     "checkpoint_cursor, live_day_heartbeats, live_day_healthy",
+    "(SELECT s.runner FROM switchboard_singletons s WHERE s.name = 'connector:' || connector_type || ':' || endpoint_identity) AS runner",
     withCapabilities ? "capabilities, degradation" : "NULL::jsonb AS capabilities, NULL::jsonb AS degradation"
   ].join(", ")
 
@@ -78,6 +81,7 @@ export const toListItem = (r: RegistryRow, now: number, t: Thresholds): Connecto
     state: r.state,
     error_message: r.error_message,
     version: r.version,
+    runner: r.runner ?? null,
     uptime_s: r.uptime_s,
     last_heartbeat_at: isoOrNull(r.last_heartbeat_ms),
     first_seen_at: new Date(r.first_seen_ms).toISOString(),

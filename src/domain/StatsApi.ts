@@ -87,6 +87,10 @@ const listFields = {
   last_submission_at: Schema.NullOr(Timestamp).annotations({
     description: "when the hub last accepted an event from the connector (as its heartbeat says); null before any"
   }),
+  runner: optional(Schema.NullOr(Schema.String).annotations({
+    description: "for a connector the hub hosts: the hub runner it last started on (a cluster singleton, issue 15), " +
+      "\"single\" on a lone hub; null for a connector process"
+  })),
   degradations_total: Count.annotations({
     description: "every degradation counted since the connector first reported one, across restarts (seconds waited excluded)"
   }),

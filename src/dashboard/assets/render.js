@@ -120,6 +120,7 @@ export const renderCards = (target, connectors, nowMs, details = { open: new Set
           title: "media failures, skipped attachments, rate limits, cursor resets, … counted since the connector first reported them"
         }),
         field("Process up", F.duration(c.uptime_s)),
+        c.runner ? field("Runs on", c.runner, { "data-field": "runner", title: "the hub that runs this hosted connector (cluster singleton)" }) : null,
         field("Version", c.version ?? "–")
       ),
       claimsNote(c),
