@@ -6,10 +6,11 @@
 import { Command, FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer, Option, Ref, Stream, String as Str } from "effect"
+import { Effect, Layer, Metric, Option, Ref, Stream, String as Str } from "effect"
+import { ingestResults } from "../../src/metrics/Metrics.js"
 import * as Path from "node:path"
 import * as TestHub from "../support/TestHub.js"
-import { checkpointNext, eventually, inbox } from "./Inbox.js"
+import { checkpointNext, eventually, hubCheckpointNext, inbox } from "./Inbox.js"
 
 const repo = Path.resolve(import.meta.dirname, "../..")
 
@@ -92,5 +93,38 @@ layer(Env, { excludeTestServices: true, timeout: 240_000 })("sandbox connector a
       const held = yield* inbox("e2e-term")
       assert.isTrue(Option.isSome(saved))
       assert.deepStrictEqual(held, { n: Option.getOrThrow(saved), distinct_ids: Option.getOrThrow(saved), low: 0, high: Option.getOrThrow(saved) - 1 })
+    }))
+
+  it.scoped("CONNECTOR_CURSOR_STORE=hub: kill -9 mid-stream, then restart: every event once and none submitted twice", () =>
+    Effect.gen(function*() {
+      const total = 400
+      const { env, log } = yield* setup("e2e-hub", {
+        CONNECTOR_CURSOR_STORE: "hub",
+        SANDBOX_RATE_PER_S: "120",
+        SANDBOX_TOTAL: String(total),
+        SANDBOX_BATCH_SIZE: "20"
+      })
+      const duplicates = Metric.tagged(Metric.tagged(ingestResults, "outcome", "duplicate"), "channel", "sandbox")
+      const before = (yield* Metric.value(duplicates)).count
+      const first = yield* startConnector(env, log)
+      yield* eventually(Effect.map(inbox("e2e-hub"), (r) => r.n >= 100), "the first 100 events")
+      yield* first.kill("SIGKILL")
+      assert.isBelow((yield* inbox("e2e-hub")).n, total, "killed mid-stream")
+
+      const second = yield* startConnector(env, log)
+      yield* eventually(
+        Effect.map(hubCheckpointNext("e2e-hub"), (n) => Option.getOrElse(n, () => -1) === total),
+        "the hub-held checkpoint to reach the end"
+      ).pipe(Effect.tapError(() => Effect.flatMap(Ref.get(log), (lines) => Effect.logError(Str.trim(lines.join("\n"))))))
+      yield* second.kill("SIGTERM")
+      assert.strictEqual(yield* second.exitCode, 0)
+
+      assert.deepStrictEqual(yield* inbox("e2e-hub"), { n: total, distinct_ids: total, low: 0, high: total - 1 })
+      // The cursor was committed with each batch, so the restart resumed exactly where the hub's rows end.
+      assert.strictEqual((yield* Metric.value(duplicates)).count - before, 0)
+      assert.isTrue((yield* Ref.get(log)).some((l) => l.includes("resuming from checkpoint hub (sandbox sandbox/sandbox/e2e-hub)")))
+      // No checkpoint file was written.
+      const fs = yield* FileSystem.FileSystem
+      assert.isFalse(yield* fs.exists(env.CONNECTOR_CURSOR_PATH))
     }))
 })
