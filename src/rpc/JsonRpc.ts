@@ -6,6 +6,7 @@
  */
 import { HttpLayerRouter, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Either, Option, Schema } from "effect"
+import { CheckpointAnswer } from "../domain/Checkpoint.js"
 import { HeartbeatAnswer } from "../domain/Heartbeat.js"
 import { BatchAnswer, IngestAnswer } from "../domain/IngestAnswer.js"
 import type { Principal } from "../domain/Principal.js"
@@ -43,24 +44,45 @@ const oneDocument = (method: string, what: string) => (params: Params): Either.E
       : Either.left(`${method} by position takes exactly one element, ${what} (got ${params.length})`)
     : Either.right(params)
 
-/** `{"envelopes": [...]}` or `[[...]]`. */
-const envelopeList = (params: Params): Either.Either<ReadonlyArray<unknown>, string> => {
-  const shape = `IngestBatch takes {"envelopes": [ ... ]} (or [[ ... ]] by position) with 1 to ${MAX_CALLS_PER_BODY} ingest.v1 envelopes`
+interface BatchParams {
+  readonly envelopes: ReadonlyArray<unknown>
+  /** The connector's cursor, committed with the batch (issue 15); validated by the use case. */
+  readonly checkpoint?: unknown
+}
+
+/** `{"envelopes": [...], "checkpoint"?: {...}}` or `[[...]]` / `[[...], {...}]`. */
+const envelopeList = (params: Params): Either.Either<BatchParams, string> => {
+  const shape = `IngestBatch takes {"envelopes": [ ... ], "checkpoint"?: { ... }} (or [[ ... ]] by position) with 1 to ${MAX_CALLS_PER_BODY} ingest.v1 envelopes (0 with a checkpoint)`
   if (params === undefined) return Either.left(shape)
   if (isList(params)) {
-    const [only] = params
-    return params.length === 1 && Array.isArray(only) ? Either.right(only) : Either.left(shape)
+    const [only, checkpoint] = params
+    return (params.length === 1 || params.length === 2) && Array.isArray(only)
+      ? Either.right(params.length === 2 ? { envelopes: only, checkpoint } : { envelopes: only })
+      : Either.left(shape)
   }
   const keys = Object.keys(params)
-  const unknown = keys.find((key) => key !== "envelopes")
+  const unknown = keys.find((key) => key !== "envelopes" && key !== "checkpoint")
   if (unknown !== undefined) return Either.left(`${shape}; unknown member ${JSON.stringify(unknown.slice(0, 40))}`)
   const envelopes = params["envelopes"]
-  return Array.isArray(envelopes) ? Either.right(envelopes) : Either.left(`${shape}; "envelopes" must be an array`)
+  if (!Array.isArray(envelopes)) return Either.left(`${shape}; "envelopes" must be an array`)
+  return Either.right("checkpoint" in params ? { envelopes, checkpoint: params["checkpoint"] } : { envelopes })
+}
+
+/** `{"key": {connector_type, source}}` or `[{...}]`. */
+const checkpointKey = (params: Params): Either.Either<unknown, string> => {
+  const shape = `GetCheckpoint takes {"key": {"connector_type": …, "source": {"channel": …, "provider": …, "endpoint_identity": …}}} (or [ key ] by position)`
+  if (params === undefined) return Either.left(shape)
+  if (isList(params)) return params.length === 1 ? Either.right(params[0]) : Either.left(shape)
+  const keys = Object.keys(params)
+  const unknown = keys.find((key) => key !== "key")
+  if (unknown !== undefined || !("key" in params)) return Either.left(unknown === undefined ? shape : `${shape}; unknown member ${JSON.stringify(unknown.slice(0, 40))}`)
+  return Either.right(params["key"])
 }
 
 const encodeIngest = Schema.encode(IngestAnswer)
 const encodeBatch = Schema.encode(BatchAnswer)
 const encodeHeartbeat = Schema.encode(HeartbeatAnswer)
+const encodeCheckpoint = Schema.encode(CheckpointAnswer)
 
 const summary = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
@@ -96,7 +118,12 @@ export const layer = HttpLayerRouter.use((router) =>
       ),
       IngestBatch: method(
         envelopeList,
-        (input, principal) => Effect.flatMap(ingest.acceptBatch(input, principal), (a) => Effect.orDie(encodeBatch(a)))
+        (input, principal) =>
+          Effect.flatMap(ingest.acceptBatch(input.envelopes, principal, input.checkpoint), (a) => Effect.orDie(encodeBatch(a)))
+      ),
+      GetCheckpoint: method(
+        checkpointKey,
+        limited(callLimits.GetCheckpoint, "the checkpoint key", ingest.getCheckpoint, encodeCheckpoint)
       ),
       Heartbeat: method(
         oneDocument("Heartbeat", "the connector.heartbeat.v1 message"),

@@ -102,6 +102,29 @@ layer(TestHub.layer, { excludeTestServices: true, timeout: 120_000 })("JSON-RPC 
       assert.strictEqual(field(field(batch.body, "result"), "accepted"), 2)
     }))
 
+  it.effect("IngestBatch commits a checkpoint with its envelopes; GetCheckpoint reads it back; a bad checkpoint is -32000 naming it", () =>
+    Effect.gen(function*() {
+      const hub = yield* TestHub.TestHub
+      const source = { channel: "sandbox", provider: "sandbox", endpoint_identity: "sandbox-1" }
+      const key = { connector_type: "jr-cp", source }
+      const none = yield* post(hub, call("GetCheckpoint", { key }))
+      assert.deepStrictEqual(field(none.body, "result"), { checkpoint: null })
+      const batch = yield* post(hub, call("IngestBatch", { envelopes: [sample("jr-cp-1")], checkpoint: { ...key, cursor: { offset: 7 } } }))
+      assert.strictEqual(field(field(batch.body, "result"), "accepted"), 1, JSON.stringify(batch.body))
+      const read = yield* post(hub, call("GetCheckpoint", [key]))
+      const stored = field(field(read.body, "result"), "checkpoint")
+      assert.deepStrictEqual(field(stored, "cursor"), { offset: 7 })
+      assert.deepStrictEqual(field(stored, "source"), source)
+      const alone = yield* post(hub, call("IngestBatch", [[], { ...key, cursor: { offset: 9 } }]))
+      assert.strictEqual(field(field(alone.body, "result"), "accepted"), 0, JSON.stringify(alone.body))
+      const moved = yield* post(hub, call("GetCheckpoint", { key }))
+      assert.deepStrictEqual(field(field(field(moved.body, "result"), "checkpoint"), "cursor"), { offset: 9 })
+      assertError(yield* post(hub, call("IngestBatch", { envelopes: [sample("jr-cp-2")], checkpoint: { ...key, cursor: [1] } })), 200, 1, -32000, "checkpoint.cursor")
+      assert.strictEqual(yield* countOf("jr-cp-2"), 0)
+      assertError(yield* post(hub, call("GetCheckpoint", { key, more: 1 })), 200, 1, -32602, '"more"')
+      assertError(yield* post(hub, call("GetCheckpoint", { key: { connector_type: "jr-cp" } })), 200, 1, -32000, "source")
+    }))
+
   it.effect("application errors carry their documented code and the tagged error as data; an envelope over 1 MiB is -32003", () =>
     Effect.gen(function*() {
       const hub = yield* TestHub.TestHub
