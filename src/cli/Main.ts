@@ -16,6 +16,7 @@ import { actionsCommand } from "./ActionsCommand.js"
 import { connectorsCommand } from "./ConnectorsCommand.js"
 import { requestsCommand } from "./RequestsCommand.js"
 import { blobsCommand } from "./BlobsCommand.js"
+import * as CheckpointsCommand from "./CheckpointsCommand.js"
 
 // The layers below are imported when their command runs (Lazy.ts): reading the command line loads only the tree.
 const MigratedLive = Lazy.layer(Effect.map(Lazy.database, (db) => db.DatabaseLive))
@@ -79,7 +80,8 @@ const admin = Command.make("switchboard").pipe(
     deadLettersCommand.pipe(Command.provide(DeliveryStoresLive.pipe(Layer.provideMerge(DatabaseLive)))),
     actionsCommand,
     connectorsCommand,
-    blobsCommand.pipe(Command.provide(DatabaseLive))
+    blobsCommand.pipe(Command.provide(DatabaseLive)),
+    CheckpointsCommand.checkpointsCommand.pipe(Command.provide(CheckpointsCommand.layer.pipe(Layer.provideMerge(DatabaseLive))))
   ])
 )
 

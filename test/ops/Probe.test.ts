@@ -231,6 +231,7 @@ layer(Env, { excludeTestServices: true, timeout: 120_000 })("connector process p
       yield* Layer.build(HostedConnectors.layer).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries({
         SWITCHBOARD_CONNECTORS: "sandbox",
         CONNECTOR_ENDPOINT_IDENTITY: "probe-hosted",
+        CONNECTOR_CURSOR_STORE: "file",
         CONNECTOR_CURSOR_PATH: cursor,
         CONNECTOR_POLL_INTERVAL_S: "0.1",
         CONNECTOR_HEARTBEAT_ENABLED: "false",
