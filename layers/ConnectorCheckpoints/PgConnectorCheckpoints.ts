@@ -9,7 +9,8 @@ import {
 } from "../../services/ConnectorCheckpoints.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 
-interface Row {
+/** A connector_checkpoints row as selected (commits is bigint: text from the driver). */
+export interface CheckpointRow {
   readonly connector_type: string
   readonly source_channel: string
   readonly source_provider: string
@@ -22,7 +23,7 @@ interface Row {
 
 const COLUMNS = "connector_type, source_channel, source_provider, source_endpoint_identity, cursor, updated_at, updated_by, commits"
 
-export const toStored = (r: Row): StoredCheckpoint => ({
+export const toStored = (r: CheckpointRow): StoredCheckpoint => ({
   connector_type: r.connector_type,
   source: { channel: r.source_channel, provider: r.source_provider, endpoint_identity: r.source_endpoint_identity },
   cursor: r.cursor,
@@ -35,7 +36,7 @@ export const toStored = (r: Row): StoredCheckpoint => ({
 export const upsert = (sql: SqlClient.SqlClient, commit: CheckpointCommit) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const { connector_type, cursor, source } = commit.input
-    return sql<Row>`
+    return sql<CheckpointRow>`
       INSERT INTO connector_checkpoints (connector_type, source_channel, source_provider, source_endpoint_identity,
         cursor, updated_at, updated_by)
       VALUES (${connector_type}, ${source.channel}, ${source.provider}, ${source.endpoint_identity},
@@ -51,14 +52,14 @@ export const make = Effect.gen(function*() {
   const guard = SqlFailure.guard((reason) => new CheckpointsUnavailable({ message: reason }))
 
   const get = (key: CheckpointKey) =>
-    sql<Row>`SELECT ${sql.unsafe(COLUMNS)} FROM connector_checkpoints
+    sql<CheckpointRow>`SELECT ${sql.unsafe(COLUMNS)} FROM connector_checkpoints
       WHERE connector_type = ${key.connector_type} AND source_channel = ${key.source.channel}
         AND source_provider = ${key.source.provider} AND source_endpoint_identity = ${key.source.endpoint_identity}`.pipe(
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toStored)),
       guard
     )
 
-  const list = sql<Row>`SELECT ${sql.unsafe(COLUMNS)} FROM connector_checkpoints
+  const list = sql<CheckpointRow>`SELECT ${sql.unsafe(COLUMNS)} FROM connector_checkpoints
     ORDER BY connector_type, source_channel, source_provider, source_endpoint_identity`.pipe(
     Effect.map((rows) => rows.map(toStored)),
     guard

@@ -15,6 +15,7 @@ import { sanitize } from "../delivery/RetryPolicy.js"
 import * as Pasted from "../oauth/Pasted.js"
 import { singletonName } from "../../services/Cluster.js"
 import { CheckpointsUnavailable, ConnectorCheckpoints } from "../../services/ConnectorCheckpoints.js"
+import { type CheckpointRow, toStored } from "../../layers/ConnectorCheckpoints/PgConnectorCheckpoints.js"
 import * as SqlFailure from "../../layers/Database/SqlFailure.js"
 import { terminalStyle } from "./Entry.js"
 import * as Help from "./Help.js"
@@ -55,26 +56,13 @@ const provider = Options.text("provider").pipe(
   Options.withDescription("the source provider (default: the built-in type's own; required for other types)")
 )
 
-interface Row {
-  readonly connector_type: string
-  readonly source_channel: string
-  readonly source_provider: string
-  readonly source_endpoint_identity: string
-  readonly cursor: Record<string, unknown>
-  readonly updated_at: Date
-  readonly updated_by: string
-  readonly commits: string | number
+interface Row extends CheckpointRow {
   readonly runner: string | null
   readonly started_at: Date | null
 }
 
 const toListed = (r: Row): Listed => ({
-  connector_type: r.connector_type,
-  source: { channel: r.source_channel, provider: r.source_provider, endpoint_identity: r.source_endpoint_identity },
-  cursor: r.cursor,
-  updated_at: r.updated_at.toISOString(),
-  updated_by: r.updated_by,
-  commits: Number(r.commits),
+  ...toStored(r),
   runner: r.runner,
   runner_started_at: r.started_at === null ? null : r.started_at.toISOString()
 })
