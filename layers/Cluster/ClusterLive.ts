@@ -17,7 +17,7 @@ import * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import { NodeClusterSocket } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Cause, Clock, Config, ConfigError, Duration, Effect, Layer, Metric, Option, Ref, Schedule } from "effect"
-import { shardsHeld, singletonRunning } from "../../src/metrics/Metrics.js"
+import { shardsHeld, singletonRestarts, singletonRunning } from "../../src/metrics/Metrics.js"
 import { Cluster, type ClusterService, singletonName, type SingletonKind } from "../../services/Cluster.js"
 import { DatabaseLocation } from "../../services/Database.js"
 
@@ -122,7 +122,12 @@ const make = (settings: ClusterSettings) =>
         Effect.tapError((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.void
-            : Effect.logError(`cluster: singleton ${name} failed; restarting it in ${Duration.format(RESTART_AFTER)}`, cause)
+            : Effect.zipRight(
+              Metric.increment(Metric.tagged(singletonRestarts, "singleton", name)),
+              Effect.logError(`cluster: singleton ${name} failed; restarting it in ${Duration.format(RESTART_AFTER)}`, cause).pipe(
+                Effect.annotateLogs({ degradation: "singleton_restarts" })
+              )
+            )
         ),
         Effect.retry({ schedule: Schedule.spaced(RESTART_AFTER), while: (cause) => !Cause.isInterruptedOnly(cause) }),
         Effect.unsandbox

@@ -112,3 +112,9 @@ export const singletonRunning = Metric.gauge("switchboard_cluster_singleton_runn
 export const shardsHeld = Metric.gauge("switchboard_cluster_shards_held", {
   description: "Cluster shards this hub holds (each carries some of the singletons)"
 })
+
+/** Restarts of a cluster singleton after it failed, by `singleton` (names from the hub's own configuration). */
+export const singletonRestarts = Metric.counter("switchboard_cluster_singleton_restarts_total", {
+  description: "Times a cluster singleton failed on this hub and was started again",
+  incremental: true
+})
