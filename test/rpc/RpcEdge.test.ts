@@ -120,7 +120,7 @@ layer(TestHub.layer, { excludeTestServices: true, timeout: 120_000 })("the /rpc 
       assert.include(issuePaths(badId.body), "line 1.id")
       const badTag = yield* postRpc(hub, line({ _tag: "Request", id: "1", tag: "Nope", payload: {}, headers: [] }))
       assert.strictEqual(badTag.status, 400)
-      assert.include(String(field(badTag.body, "message")), "Ingest, IngestBatch, Heartbeat")
+      assert.include(String(field(badTag.body, "message")), "Ingest, IngestBatch, GetCheckpoint, Heartbeat")
       const notJson = yield* postRpc(hub, `${ingestLine("1", "edge-h-3")}{nope\n`)
       assert.strictEqual(notJson.status, 400)
       assert.deepStrictEqual(issuePaths(notJson.body), ["line 2"])
