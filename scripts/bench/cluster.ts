@@ -1,6 +1,6 @@
 /**
  * `npm run bench:cluster` (issue 15): the hub as 1, 2 and 3 cluster runners on one fresh Postgres database.
- * (1) Aggregate ingest throughput behind a round-robin of the runners' ports (cluster-load.ts), for
+ * (1) Aggregate ingest throughput behind a round-robin of the runners' ports (load.ts), for
  * IngestBatch and single Ingest over /rpc, with the CPU each envelope cost the hubs and the Postgres
  * backends (like bench:ingest); the baseline, in the same run, is as many hubs without SWITCHBOARD_CLUSTER
  * (they share the database for ingest as they could before: the unique dedupe index). (2) Fail-over: three runners hosting a sandbox connector; `kills` times,
@@ -52,8 +52,8 @@ const runLoad = (urls: ReadonlyArray<string>, mode: Mode, token: Redacted.Redact
   Command.string(
     Command.make(
       process.execPath,
-      ...["--import", "tsx", Path.join(root, "scripts/bench/cluster-load.ts")],
-      ...["--urls", urls.join(","), "--mode", mode, "--concurrency", String(concurrency), "--duration", String(durationS), "--batch", String(batch)]
+      ...["--import", "tsx", Path.join(root, "scripts/bench/load.ts")],
+      ...["--url", urls.join(","), "--mode", mode, "--concurrency", String(concurrency), "--duration", String(durationS), "--batch", String(batch)]
     ).pipe(Command.workingDirectory(root), Command.env({ BENCH_TOKEN: Redacted.value(token) }), Command.stderr("inherit"))
   ).pipe(
     Effect.flatMap((out) => Schema.decode(Schema.parseJson(LoadResult))(out.trim().split("\n").pop() ?? "")),

@@ -1,9 +1,12 @@
 /**
- * The ingest load generator, run as its own process by scripts/bench/ingest.ts: `concurrency`
- * closed-loop workers over one keep-alive undici Pool POST for `duration` seconds, then one JSON
- * line (LoadStats.LoadResult) on stdout. The bearer token comes from BENCH_TOKEN.
+ * The ingest load generator, run as its own process by scripts/bench/ingest.ts and cluster.ts:
+ * `concurrency` closed-loop workers POST for `duration` seconds, then one JSON line
+ * (LoadStats.LoadResult) on stdout. The bearer token comes from BENCH_TOKEN. `--url` may list several
+ * servers (the hubs of a cluster): each request goes to the next one in turn (a round-robin, as a plain
+ * load balancer would), over one keep-alive undici Pool per server.
  *
  *   tsx scripts/bench/load.ts --url http://127.0.0.1:7400 --mode rpc --concurrency 64 --duration 20
+ *   tsx scripts/bench/load.ts --url http://127.0.0.1:7400,http://127.0.0.1:7401 --mode rpc-batch
  */
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
@@ -36,11 +39,11 @@ const send = (pool: Pool, authorization: string, request: Request) =>
   })
 
 const options = {
-  url: Options.text("url").pipe(Options.withDescription("base URL of the server under load")),
+  url: Options.text("url").pipe(Options.withDescription("base URL of the server under load; several, comma-separated, are taken in turn")),
   mode: Options.choice("mode", Answers.Mode.literals).pipe(
     Options.withDescription("rest: POST /api/ingest; rpc: Ingest over /rpc; rpc-batch: IngestBatch over /rpc")
   ),
-  concurrency: Options.integer("concurrency").pipe(Options.withDefault(64), Options.withDescription("workers")),
+  concurrency: Options.integer("concurrency").pipe(Options.withDefault(64), Options.withDescription("workers, over all servers")),
   duration: Options.integer("duration").pipe(Options.withDefault(20), Options.withDescription("seconds of load")),
   batch: Options.integer("batch").pipe(Options.withDefault(100), Options.withDescription("envelopes per IngestBatch"))
 }
@@ -49,10 +52,13 @@ const load = Command.make("load", options, (o) =>
   Effect.gen(function*() {
     const token = yield* Config.redacted("BENCH_TOKEN")
     const authorization = `Bearer ${Redacted.value(token)}`
-    const pool = yield* Effect.acquireRelease(
-      Effect.sync(() => new Pool(o.url, { connections: o.concurrency, pipelining: 1, keepAliveTimeout: 60_000 })),
-      (p) => Effect.promise(() => p.close())
+    const urls = o.url.split(",").map((u) => u.trim()).filter((u) => u !== "")
+    const perServer = Math.max(1, Math.ceil(o.concurrency / urls.length))
+    const pools = yield* Effect.acquireRelease(
+      Effect.sync(() => urls.map((url) => new Pool(url, { connections: perServer, pipelining: 1, keepAliveTimeout: 60_000 }))),
+      (ps) => Effect.promise(() => Promise.all(ps.map((p) => p.close())))
     )
+    let turn = 0
     const workload = new Workload(o.mode, randomBytes(6).toString("hex"), o.batch)
     const stats = new Accumulator()
     const start = yield* Clock.currentTimeMillis
@@ -60,6 +66,7 @@ const load = Command.make("load", options, (o) =>
 
     const one = Effect.gen(function*() {
       const request = workload.next()
+      const pool = pools[turn++ % pools.length]!
       const t0 = yield* Clock.currentTimeNanos
       const response = yield* Effect.either(send(pool, authorization, request))
       const ms = Number((yield* Clock.currentTimeNanos) - t0) / 1e6
