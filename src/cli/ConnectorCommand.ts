@@ -32,10 +32,12 @@ export const connectorCommand = Command.make("connector", { type }, ({ type }) =
       details: [
         "SIGINT/SIGTERM finish the current batch, save the checkpoint and exit 0. Logs: JSON lines on stderr, " +
         "or lines for people when stderr is a terminal (SWITCHBOARD_LOG_FORMAT=json|pretty chooses).",
-        "Environment: SWITCHBOARD_URL, SWITCHBOARD_API_TOKEN, CONNECTOR_ENDPOINT_IDENTITY, CONNECTOR_CURSOR_PATH (required); " +
+        "Environment: SWITCHBOARD_URL, SWITCHBOARD_API_TOKEN, CONNECTOR_ENDPOINT_IDENTITY (required); CONNECTOR_CURSOR_STORE " +
+        "(file: the checkpoint in CONNECTOR_CURSOR_PATH, required then; hub: held by the hub, committed with each batch, seeded " +
+        "once from CONNECTOR_CURSOR_PATH when that is set); " +
         "CONNECTOR_PROVIDER, CONNECTOR_CHANNEL (optional, must be the connector's own when set); CONNECTOR_POLL_INTERVAL_S (1), " +
         "CONNECTOR_MAX_INFLIGHT (8), CONNECTOR_HEARTBEAT_INTERVAL_S (120, 30-300), CONNECTOR_HEARTBEAT_ENABLED (true), " +
-        "CONNECTOR_DEAD_LETTER_PATH (<cursor>.dead-letter.ndjson), CONNECTOR_SHUTDOWN_GRACE_S (30), " +
+        "CONNECTOR_DEAD_LETTER_PATH (<cursor path>.dead-letter.ndjson, else ./dead-letters/<type>.ndjson), CONNECTOR_SHUTDOWN_GRACE_S (30), " +
         "CONNECTOR_WEBHOOK_URL, CONNECTOR_BLOB_STORE_DIR (.blobs), CONNECTOR_HTTP_PORT (off; when set, GET /health and " +
         "GET /metrics for a process supervisor, e.g. 9464) and CONNECTOR_HTTP_HOST (127.0.0.1).",
         "Per type: BUTLER_TELEGRAM_TOKEN (telegram); SANDBOX_* (sandbox: RATE_PER_S, TOTAL, BATCH_SIZE, LATENCY_MS, " +
