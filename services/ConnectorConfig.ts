@@ -280,8 +280,25 @@ export interface HostedConnector {
   readonly config: ConnectorConfigShape
 }
 
+/** A SWITCHBOARD_CONNECTORS entry whose type is not a built-in: a registered connector, resolved once the registry can be read. */
+export interface RegisteredEntry {
+  /** The registry id (the entry's type). */
+  readonly connectorType: string
+  /** The entry of SWITCHBOARD_CONNECTORS: `crm`, or `crm:eu` for a second instance. */
+  readonly entry: string
+}
+
+/** SWITCHBOARD_CONNECTORS as far as it can be checked before the database. */
+export interface HostedEntries {
+  /** The built-ins, with their checked settings. */
+  readonly builtins: ReadonlyArray<HostedConnector>
+  /** The registered connectors, whose settings are checked when their definitions are loaded. */
+  readonly registered: ReadonlyArray<RegisteredEntry>
+  /** Every well-formed entry, built-in or registered, in order (each one's variable names depend on them all). */
+  readonly entries: ReadonlyArray<string>
+  /** SWITCHBOARD_DATA_DIR (dead letters of hosted connectors without a cursor file). */
+  readonly dataDir: string
+}
+
 /** The connectors the hub runs (SWITCHBOARD_CONNECTORS), checked before the hub listens. */
-export class HostedConnectors extends Context.Tag("switchboard/HostedConnectors")<
-  HostedConnectors,
-  ReadonlyArray<HostedConnector>
->() {}
+export class HostedConnectors extends Context.Tag("switchboard/HostedConnectors")<HostedConnectors, HostedEntries>() {}

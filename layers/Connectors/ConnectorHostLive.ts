@@ -1,8 +1,10 @@
 /**
- * Runs the built-in sources: one per process (`scripts/switchboard connector <type>`, talking to the hub
- * over RPC) or several inside the hub (SWITCHBOARD_CONNECTORS, through the in-process client). Either
- * way every setting is checked before the connector (or the hub) starts: a bad configuration fails
- * with one line per variable (services/ConnectorConfig.ts says how hosted connectors name them).
+ * Runs sources: a built-in one per process (`scripts/switchboard connector <type>`, talking to the hub
+ * over RPC), or several inside the hub (SWITCHBOARD_CONNECTORS, through the in-process client), built-in
+ * or registered (an SDK connector with a source face, loaded through the ConnectorRegistry). Either way
+ * every setting is checked before the connector (or the hub) starts: a bad configuration fails with one
+ * line per variable (services/ConnectorConfig.ts says how hosted connectors name them). A built-in's
+ * settings are checked before the hub opens its database; a registered one's once its definition is loaded.
  *
  * A hosted connector polls as a cluster singleton `connector:<type>:<endpoint_identity>` (issue 15): on one
  * hub of the cluster at a time, with its checkpoint in the hub's database, so the hub that takes it over
@@ -17,6 +19,7 @@ import {
   ConnectorConfigInvalid,
   type ConnectorConfigShape,
   type HostedConnector,
+  type HostedEntries,
   HostedConnectors,
   probeConfig,
   type ProbeAddress,
@@ -25,6 +28,7 @@ import {
   toInvalid,
   unambiguous
 } from "../../services/ConnectorConfig.js"
+import { ConnectorRegistry } from "../../services/ConnectorRegistry.js"
 import { PushFailed, PushReceivers } from "../../services/PushReceivers.js"
 import { ConnectorStartFailed, SourceConnector } from "../../services/SourceConnector.js"
 import { types } from "../../src/connectors/Registry.js"
@@ -35,6 +39,7 @@ import * as RpcSwitchboardClient from "../SwitchboardClient/RpcSwitchboardClient
 import * as OtlpTracing from "../Tracing/OtlpTracing.js"
 import { type RunnableSource, sources } from "./Builtins.js"
 import { FilesLive } from "./HostFiles.js"
+import * as RegisteredSources from "./RegisteredSources.js"
 
 const unknownType = (type: string) => `unknown connector type "${type}" (known: ${types.join(", ")})`
 
@@ -84,9 +89,19 @@ const processRuntime = (probe: Option.Option<ProbeAddress>) =>
 /**
  * A connector inside the hub: one that takes pushed updates registers with the hub's PushReceivers (the
  * instance the webhook routes read) until the hub stops, so `POST /telegram/{endpoint}/webhook` reaches it
- * on every hub; its polling and heartbeats run as the cluster singleton.
+ * on every hub; its polling and heartbeats run as the cluster singleton. The source must say it is the
+ * type and endpoint it is hosted as (a registered module could say otherwise): they name the singleton
+ * and the checkpoint, and the in-process principal is scoped to them.
  */
-const hostedRuntime = Layer.scopedDiscard(Effect.gen(function*() {
+const hostedRuntime = ({ config, connectorType }: HostedConnector) => Layer.scopedDiscard(Effect.gen(function*() {
+  const source = yield* SourceConnector
+  if (source.connectorType !== connectorType || source.endpointIdentity !== config.endpointIdentity) {
+    return yield* new ConnectorStartFailed({
+      connector: connectorType,
+      message: `the ${connectorType} source says it is ${JSON.stringify(source.connectorType.slice(0, 40))} serving ` +
+        `${JSON.stringify(source.endpointIdentity.slice(0, 80))}, not ${connectorType} serving ${JSON.stringify(config.endpointIdentity.slice(0, 80))}`
+    })
+  }
   const { connector, runtime } = yield* makeRuntime
   const receivers = yield* PushReceivers
   const cluster = yield* Cluster
@@ -125,8 +140,9 @@ export const processLayer = (type: string, entry: RunnableSource) =>
   )
 
 /** One connector inside the hub, on its checked settings. */
-const hostedLayer = ({ config, connectorType }: HostedConnector, entry: RunnableSource) =>
-  hostedRuntime.pipe(
+const hostedLayer = (hosted: HostedConnector, entry: RunnableSource) => {
+  const { config, connectorType } = hosted
+  return hostedRuntime(hosted).pipe(
     Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive(ownerOf(connectorType, entry))).pipe(
       Layer.provideMerge(
         InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(connectorType, {
@@ -142,11 +158,13 @@ const hostedLayer = ({ config, connectorType }: HostedConnector, entry: Runnable
     // would get the first one's runtime (never started) and its checkpoint and dead-letter files.
     Layer.fresh
   )
+}
 
 /**
  * SWITCHBOARD_CONNECTORS: comma-separated entries the hub runs in-process (default none). An entry is a
- * connector type, or `type:instance` for more than one connector of a type (`sandbox:a,sandbox:b`), whose
- * own settings then take the prefix `SANDBOX_A_CONNECTOR_…`.
+ * connector type (a built-in source, or the id of a registered connector with a source face), or
+ * `type:instance` for more than one connector of a type (`sandbox:a,sandbox:b`), whose own settings then
+ * take the prefix `SANDBOX_A_CONNECTOR_…`.
  */
 export const HostedConnectorsConfig = Config.string("SWITCHBOARD_CONNECTORS").pipe(
   Config.withDefault(""),
@@ -158,12 +176,32 @@ const ENTRY = /^([a-z][a-z0-9_-]{0,63})(?::([a-z0-9][a-z0-9_-]{0,31}))?$/
 /** The type of an entry (`sandbox` of `sandbox:a`), or undefined when the entry is malformed. */
 const typeOf = (entry: string) => ENTRY.exec(entry)?.[1]
 
+/** One line per connector after the first of its type on an endpoint (they would share a singleton and a checkpoint). */
+const clashesOf = (all: ReadonlyArray<HostedConnector>) =>
+  all.filter((h, i) => all.findIndex((o) => o.connectorType === h.connectorType && o.config.endpointIdentity === h.config.endpointIdentity) !== i)
+    .map((h) =>
+      `${prefixOf(h.entry)}_CONNECTOR_ENDPOINT_IDENTITY: another ${h.connectorType} connector already serves "${h.config.endpointIdentity.slice(0, 80)}"`
+    )
+
+/** The settings of each entry, checked together, as HostedConnectors. */
+const settingsOfAll = (
+  wanted: ReadonlyArray<{ readonly entry: string; readonly type: string; readonly runnable: RunnableSource }>,
+  all: Pick<HostedEntries, "entries" | "dataDir">
+) =>
+  Config.all(wanted.map(({ entry, runnable, type }) =>
+    Config.map(
+      settingsOf(type, runnable, { hostedWith: all.entries, entry, dataDir: all.dataDir }),
+      (config): HostedConnector => ({ connectorType: type, entry, config })
+    )
+  ))
+
 /**
- * Reads and checks the settings of every connector in SWITCHBOARD_CONNECTORS; fails with every problem
- * (malformed, unknown or repeated entries, missing, invalid or ambiguous variables, two connectors of a type
- * on one endpoint), one line each.
+ * Reads SWITCHBOARD_CONNECTORS and checks the settings of every built-in in it; an entry of another type is
+ * kept as a registered connector, whose settings can be checked only once its definition is loaded
+ * (HostedLive). Fails with every problem (malformed or repeated entries, missing, invalid or ambiguous
+ * variables, two built-ins of a type on one endpoint), one line each.
  */
-export const checkHosted: Effect.Effect<ReadonlyArray<HostedConnector>, ConnectorConfigInvalid> = Effect.gen(function*() {
+export const checkHostedEntries: Effect.Effect<HostedEntries, ConnectorConfigInvalid> = Effect.gen(function*() {
   const wanted = yield* Effect.mapError(HostedConnectorsConfig, toInvalid)
   const dataDir = yield* Effect.mapError(Config.string("SWITCHBOARD_DATA_DIR").pipe(Config.withDefault(".switchboard")), toInvalid)
   const hosted = Arr.dedupe(wanted)
@@ -171,45 +209,68 @@ export const checkHosted: Effect.Effect<ReadonlyArray<HostedConnector>, Connecto
     ...hosted.filter((e) => typeOf(e) === undefined).map((e) =>
       `SWITCHBOARD_CONNECTORS: "${e.slice(0, 80)}" is not a connector type or type:instance (lowercase letters, digits, "_", "-")`
     ),
-    ...hosted.filter((e) => typeOf(e) !== undefined && !sources.has(typeOf(e)!)).map((e) => `SWITCHBOARD_CONNECTORS: ${unknownType(typeOf(e)!)}`),
     ...hosted.filter((e) => wanted.filter((w) => w === e).length > 1)
       .map((e) => `SWITCHBOARD_CONNECTORS: "${e}" is listed more than once (to run another ${typeOf(e) ?? e} connector, name it "${typeOf(e) ?? e}:<instance>")`)
   ]
-  const known = hosted.flatMap((e) => {
-    const t = typeOf(e)
-    const entry = t === undefined ? undefined : sources.get(t)
-    return t === undefined || entry === undefined ? [] : [{ e, t, entry }]
+  const wellFormed = hosted.flatMap((entry) => {
+    const type = typeOf(entry)
+    return type === undefined ? [] : [{ entry, type }]
   })
-  const checked = yield* Effect.either(Config.all([
-    unambiguous(known.map(({ e }) => e)),
-    Config.all(known.map(({ e, entry, t }) =>
-      Config.map(
-        settingsOf(t, entry, { hostedWith: known.map((k) => k.e), entry: e, dataDir }),
-        (config): HostedConnector => ({ connectorType: t, entry: e, config })
-      )
-    ))
-  ]))
-  const clashes = Either.match(checked, {
-    onLeft: () => [],
-    onRight: ([, all]) =>
-      all.filter((h, i) => all.findIndex((o) => o.connectorType === h.connectorType && o.config.endpointIdentity === h.config.endpointIdentity) !== i)
-        .map((h) =>
-          `${prefixOf(h.entry)}_CONNECTOR_ENDPOINT_IDENTITY: another ${h.connectorType} connector already serves "${h.config.endpointIdentity.slice(0, 80)}"`
-        )
+  const entries = wellFormed.map((w) => w.entry)
+  const builtins = wellFormed.flatMap(({ entry, type }) => {
+    const runnable = sources.get(type)
+    return runnable === undefined ? [] : [{ entry, type, runnable }]
   })
-  const problems = [...listed, ...Either.match(checked, { onLeft: problemsOf, onRight: () => [] }), ...clashes]
+  const registered = wellFormed.filter(({ type }) => !sources.has(type)).map(({ entry, type }) => ({ connectorType: type, entry }))
+  const checked = yield* Effect.either(Config.all([unambiguous(entries), settingsOfAll(builtins, { entries, dataDir })]))
+  const problems = [
+    ...listed,
+    ...Either.match(checked, { onLeft: problemsOf, onRight: ([, all]) => clashesOf(all) })
+  ]
   if (problems.length > 0 || Either.isLeft(checked)) return yield* new ConnectorConfigInvalid({ problems })
-  return checked.right[1]
+  return { builtins: checked.right[1], registered, entries, dataDir }
 })
 
-/** The hosted connectors' checked settings: built before the hub opens its port, so a bad one fails the start. */
-export const HostedConfigLive = Layer.effect(HostedConnectors, checkHosted)
+/** The built-ins of SWITCHBOARD_CONNECTORS with their checked settings (checkHostedEntries without the registered ones). */
+export const checkHosted: Effect.Effect<ReadonlyArray<HostedConnector>, ConnectorConfigInvalid> = Effect.map(
+  checkHostedEntries,
+  (hosted) => hosted.builtins
+)
 
-/** Every connector named in SWITCHBOARD_CONNECTORS, running inside the hub on its Ingest service. */
+/** The hosted connectors' entries and the built-ins' checked settings: built before the hub opens its port, so a bad one fails the start. */
+export const HostedConfigLive = Layer.effect(HostedConnectors, checkHostedEntries)
+
+/**
+ * The registered connectors of SWITCHBOARD_CONNECTORS, each resolved through the registry and its settings
+ * (CONNECTOR_* and the definition's own) checked like a built-in's; fails with every problem, one line each.
+ */
+const checkRegistered = (hosted: HostedEntries) =>
+  Effect.gen(function*() {
+    if (hosted.registered.length === 0) return []
+    const registry = yield* ConnectorRegistry
+    const resolved = yield* Effect.forEach(hosted.registered, (r) =>
+      Effect.map(RegisteredSources.resolve(registry, r.connectorType), (runnable) => ({ ...r, runnable })))
+    const runnable = resolved.flatMap(({ connectorType, entry, runnable }) =>
+      Either.isRight(runnable) ? [{ entry, type: connectorType, runnable: runnable.right }] : []
+    )
+    const checked = yield* Effect.either(settingsOfAll(runnable, hosted))
+    const problems = [
+      ...resolved.flatMap(({ runnable }) => Either.isLeft(runnable) ? [`SWITCHBOARD_CONNECTORS: ${runnable.left}`] : []),
+      ...Either.match(checked, { onLeft: problemsOf, onRight: clashesOf })
+    ]
+    if (problems.length > 0 || Either.isLeft(checked)) return yield* new ConnectorConfigInvalid({ problems })
+    return Arr.zipWith(checked.right, runnable, (h, r) => hostedLayer(h, r.runnable))
+  })
+
+/**
+ * Every connector named in SWITCHBOARD_CONNECTORS, running inside the hub on its Ingest service: the
+ * built-ins on the settings HostedConfigLive checked, the registered ones once loaded and checked here.
+ */
 export const HostedLive = Layer.unwrapEffect(Effect.gen(function*() {
   const hosted = yield* HostedConnectors
-  const layers = yield* Effect.forEach(hosted, (h) => Effect.map(lookup(h.connectorType), (entry) => hostedLayer(h, entry)))
-  return layers.reduce((all: Hosted, l) => Layer.merge(all, l), Layer.empty)
+  const builtins = yield* Effect.forEach(hosted.builtins, (h) => Effect.map(lookup(h.connectorType), (entry) => hostedLayer(h, entry)))
+  const registered = yield* checkRegistered(hosted)
+  return [...builtins, ...registered].reduce((all: Hosted, l) => Layer.merge(all, l), Layer.empty)
 }))
 
 /** HostedLive with its settings read here (tests; the hub provides HostedConfigLive first). */

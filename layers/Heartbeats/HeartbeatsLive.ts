@@ -24,7 +24,9 @@ const checkRole = (principal: Principal): Effect.Effect<void, Forbidden> =>
 /**
  * A heartbeat names no channel or provider, only connector_type: the scope must cover it as a channel
  * (`telegram`, `sandbox`) or as a provider of the scope's channel (`gmail` under `email`), and its
- * endpoint the identity.
+ * endpoint the identity. A connector the hub hosts has the principal InProcessSwitchboardClient.principalFor
+ * made for its own type and endpoint (token id `in-process:<type>`, which no issued token can have): that
+ * covers a registered connector whose id is neither a channel nor a provider (`crm` on `api/internal`).
  */
 const checkScope = (principal: Principal, hb: HeartbeatV1): Either.Either<HeartbeatV1, Forbidden> => {
   const type = hb.connector.connector_type
@@ -33,7 +35,8 @@ const checkScope = (principal: Principal, hb: HeartbeatV1): Either.Either<Heartb
   const asProvider = Object.entries(providersByChannel).some(([channel, providers]) =>
     (providers as ReadonlyArray<string>).includes(type) && covers(principal, { channel, provider: type, endpoint_identity })
   )
-  return asChannel || asProvider
+  const asHosted = principal.token_id === `in-process:${type}` && principal.endpoint_identity === endpoint_identity
+  return asChannel || asProvider || asHosted
     ? Either.right(hb)
     : Either.left(
       new Forbidden({

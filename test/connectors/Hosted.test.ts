@@ -59,7 +59,7 @@ layer(Layer.merge(TestHub.layer, NodeContext.layer), { excludeTestServices: true
   it.scoped("an unknown type in SWITCHBOARD_CONNECTORS fails at start naming it", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Layer.build(HostedConnectors.layer).pipe(Effect.withConfigProvider(env({ SWITCHBOARD_CONNECTORS: "sandbox,fax" })))
+        Layer.build(HostedConnectors.layer).pipe(Effect.withConfigProvider(env({ SWITCHBOARD_CONNECTORS: "sandbox,fax", CONNECTOR_ENDPOINT_IDENTITY: "x" })))
       )
       assert.strictEqual(error._tag, "ConnectorConfigInvalid")
       assert.include(error.message, "unknown connector type \"fax\"")
