@@ -9,6 +9,9 @@ import { Effect } from "effect"
  *   `commits` counts the commits, `updated_by` names the last committer (token id, in-process:<type>, cli).
  * - switchboard_singletons: where each cluster singleton (hosted connector, stats worker) last started, and
  *   when; written by the runner that starts it, read by the dashboard and `switchboard checkpoints list`.
+ *   `holder` names the process (runner and a per-start id) that started it last: a hosted connector's
+ *   checkpoint commits only while it is that holder (the fence against a runner that lost its singleton
+ *   but has not noticed yet).
  * - stats_rollup_runs.computations: how many times a bucket was computed (1 when once per bucket holds
  *   across the cluster), and runner: which runner computed it last.
  */
@@ -30,6 +33,7 @@ export default Effect.gen(function*() {
     CREATE TABLE switchboard_singletons (
       name text PRIMARY KEY,
       runner text NOT NULL,
+      holder text NOT NULL,
       started_at timestamptz NOT NULL
     )`
   yield* sql`ALTER TABLE stats_rollup_runs

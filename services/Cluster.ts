@@ -31,9 +31,15 @@ export interface ClusterService {
   /** This runner's address, or null for the single runner. */
   readonly runner: string | null
   /**
+   * This process as a singleton holder: its runner and an id of this start (`127.0.0.1:34431/<uuid>`). A
+   * singleton records its holder before it runs; a checkpoint fenced by it commits only while it is the holder.
+   */
+  readonly holder: string
+  /**
    * Registers `run` as the singleton `kind` until the scope closes: it runs on exactly one runner of the
    * cluster at a time, is interrupted when this runner loses it (its finalizers run) and restarted after a
-   * failure. `run` is not expected to end.
+   * failure. `run` is not expected to end. Before it runs, this process is recorded as its holder
+   * (switchboard_singletons; retried until the database takes it).
    */
   readonly singleton: <E, R>(kind: SingletonKind, run: Effect.Effect<void, E, R>) => Effect.Effect<void, never, R | Scope.Scope>
   /** What runs here now. */

@@ -11,10 +11,21 @@ export class CheckpointsUnavailable extends Schema.TaggedError<CheckpointsUnavai
   message: Schema.String
 }) {}
 
-/** A cursor to commit and who commits it (a token id, `in-process:<type>`, `cli`). */
+/**
+ * A commit only while `holder` is the recorded holder of `singleton` (switchboard_singletons, services/Cluster.ts):
+ * what a hosted connector's commits carry, so that a runner that lost the connector to another one but has not
+ * noticed yet cannot move its cursor (the new holder resumes exactly where the last commit before it ended).
+ */
+export interface SingletonFence {
+  readonly singleton: string
+  readonly holder: string
+}
+
+/** A cursor to commit and who commits it (a token id, `in-process:<type>`, `cli`), fenced by a singleton or not. */
 export interface CheckpointCommit {
   readonly input: CheckpointInput
   readonly by: string
+  readonly fence?: SingletonFence
 }
 
 export interface ConnectorCheckpointsService {

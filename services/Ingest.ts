@@ -2,6 +2,7 @@
 import { Context, type Effect } from "effect"
 import type { Forbidden, Overloaded, Unavailable, ValidationError } from "../src/domain/Errors.js"
 import type { CheckpointAnswer } from "../src/domain/Checkpoint.js"
+import type { SingletonFence } from "./ConnectorCheckpoints.js"
 import type { BatchAnswer, IngestAnswer } from "../src/domain/IngestAnswer.js"
 import type { Principal } from "../src/domain/Principal.js"
 
@@ -16,11 +17,14 @@ export interface IngestService {
    * With an untrusted `checkpoint` (a CheckpointInput, issue 15) the connector's cursor is committed in the same
    * transaction as the batch's rows, and the batch may be empty (a cursor moved past skipped events only); an
    * invalid checkpoint, or one for a source the token does not cover, fails the whole call and stores nothing.
+   * A `fence` (a hosted connector's, never a remote caller's) commits the checkpoint only while its process is
+   * the singleton's holder; else the whole call fails Unavailable and stores nothing.
    */
   readonly acceptBatch: (
     inputs: ReadonlyArray<unknown>,
     principal: Principal,
-    checkpoint?: unknown
+    checkpoint?: unknown,
+    fence?: SingletonFence
   ) => Effect.Effect<BatchAnswer, ValidationError | Forbidden | Overloaded | Unavailable>
   /** The hub-held checkpoint of an untrusted CheckpointKey, if the token's scope covers its source. */
   readonly getCheckpoint: (

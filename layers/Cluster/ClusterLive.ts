@@ -17,6 +17,7 @@ import * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import { NodeClusterSocket } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Cause, Clock, Config, ConfigError, Duration, Effect, Layer, Metric, Option, Ref, Schedule } from "effect"
+import * as Crypto from "node:crypto"
 import { shardsHeld, singletonRestarts, singletonRunning } from "../../src/metrics/Metrics.js"
 import { Cluster, type ClusterService, singletonName, type SingletonKind } from "../../services/Cluster.js"
 import { DatabaseLocation } from "../../services/Database.js"
@@ -36,6 +37,9 @@ export interface ClusterSettings {
 
 /** A failed singleton waits this long before it is started again (on this runner, while it holds it). */
 const RESTART_AFTER = Duration.seconds(5)
+
+/** Recording the holder of a singleton is retried from 200 ms, doubling, at most every 5 s. */
+const RECORD_RETRY = Schedule.union(Schedule.exponential(Duration.millis(200)), Schedule.spaced(Duration.seconds(5)))
 
 const seconds = (name: string, fallback: number) =>
   Config.number(name).pipe(
@@ -78,8 +82,31 @@ const sharding = (s: ClusterSettings) => ({
   assignedShardGroups: ["default"]
 })
 
-/** A socket runner over the shared Postgres. */
-const clusterSharding = (s: ClusterSettings) => NodeClusterSocket.layer({ storage: "sql", shardingConfig: sharding(s) })
+/** The advisory lock (two-key form: class 68, the migration of issue 15) that serializes runners' starts. */
+const START_LOCK = [68, 1] as const
+
+/**
+ * Builds `layer` while holding a session advisory lock on a connection of its own: @effect/cluster's SQL
+ * storages create their tables on first start with `CREATE TABLE IF NOT EXISTS`, which races when several
+ * hubs start on a fresh database at once (one fails on `pg_type_typname_nsp_index`). The lock is released once
+ * the layer is built; what it built lives in the caller's scope.
+ */
+const oneStartAtATime = <ROut, E, RIn>(layer: Layer.Layer<ROut, E, RIn>) =>
+  Layer.scopedContext(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const outer = yield* Effect.scope
+    return yield* Effect.scoped(Effect.gen(function*() {
+      const conn = yield* sql.reserve
+      yield* conn.executeRaw("SELECT pg_advisory_lock($1, $2)", [...START_LOCK])
+      return yield* Layer.buildWithScope(layer, outer).pipe(
+        Effect.ensuring(Effect.ignore(conn.executeRaw("SELECT pg_advisory_unlock($1, $2)", [...START_LOCK])))
+      )
+    }))
+  }))
+
+/** A socket runner over the shared Postgres (its storages create their tables on a first start, one runner at a time). */
+export const clusterSharding = (s: ClusterSettings) =>
+  oneStartAtATime(NodeClusterSocket.layer({ storage: "sql", shardingConfig: sharding(s) }))
 
 /** One runner, nothing stored, no socket: the same Sharding and singletons as a cluster of one. */
 const singleSharding = Sharding.layer.pipe(
@@ -96,13 +123,22 @@ const make = (settings: ClusterSettings) =>
     const mode = settings.enabled ? "cluster" as const : "single" as const
     const runner = settings.enabled ? `${settings.host}:${settings.port}` : null
     const running = yield* Ref.make(new Set<string>())
+    const holder = `${runner ?? "single"}/${Crypto.randomUUID()}`
 
-    /** Where a singleton last started: for the dashboard and `checkpoints list`; a failure only costs that. */
+    /**
+     * This process as the singleton's holder (and where it runs, for the dashboard and `checkpoints list`),
+     * before it runs: the row lock of this update waits for a checkpoint commit of the previous holder in
+     * flight, and every later one of that holder is refused (PgConnectorCheckpoints.fenced). Retried until
+     * the database takes it: running without it, its own commits would be refused.
+     */
     const record = (name: string) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        sql`INSERT INTO switchboard_singletons (name, runner, started_at) VALUES (${name}, ${runner ?? "single"}, ${new Date(now)})
-          ON CONFLICT (name) DO UPDATE SET runner = EXCLUDED.runner, started_at = EXCLUDED.started_at`).pipe(
-        Effect.catchAll((e) => Effect.logWarning(`cluster: could not record where ${name} runs: ${e.message}`))
+        sql`INSERT INTO switchboard_singletons (name, runner, holder, started_at)
+          VALUES (${name}, ${runner ?? "single"}, ${holder}, ${new Date(now)})
+          ON CONFLICT (name) DO UPDATE SET runner = EXCLUDED.runner, holder = EXCLUDED.holder, started_at = EXCLUDED.started_at`).pipe(
+        Effect.tapError((e) => Effect.logWarning(`cluster: could not record this runner as the holder of ${name}, retrying: ${e.message}`)),
+        Effect.retry(RECORD_RETRY),
+        Effect.asVoid
       )
 
     const gauge = (kind: SingletonKind) =>
@@ -133,9 +169,9 @@ const make = (settings: ClusterSettings) =>
         Effect.unsandbox
       )
       const here = Effect.gen(function*() {
+        yield* record(name)
         yield* Ref.update(running, (s) => new Set(s).add(name))
         yield* setGauge(kind, 1)
-        yield* record(name)
         yield* Effect.logInfo(`cluster: singleton ${name} started on this runner`)
         return yield* supervised
       }).pipe(
@@ -165,7 +201,7 @@ const make = (settings: ClusterSettings) =>
     yield* Effect.logInfo(settings.enabled ? `cluster: runner ${runner} joined` : "cluster: single runner").pipe(
       Effect.annotateLogs({ mode, lock_refresh: Duration.format(settings.lockRefresh), lock_expiry: Duration.format(settings.lockExpiry) })
     )
-    return Cluster.of({ mode, runner, singleton, state })
+    return Cluster.of({ mode, runner, holder, singleton, state })
   })
 
 /**

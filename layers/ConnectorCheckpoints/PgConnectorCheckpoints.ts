@@ -5,7 +5,8 @@ import type { CheckpointKey, StoredCheckpoint } from "../../src/domain/Checkpoin
 import {
   type CheckpointCommit,
   ConnectorCheckpoints,
-  CheckpointsUnavailable
+  CheckpointsUnavailable,
+  type SingletonFence
 } from "../../services/ConnectorCheckpoints.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 
@@ -31,6 +32,15 @@ export const toStored = (r: CheckpointRow): StoredCheckpoint => ({
   updated_by: r.updated_by,
   commits: Number(r.commits)
 })
+
+/**
+ * Whether `fence.holder` is the recorded holder of `fence.singleton`, with the row share-locked until the
+ * caller's transaction ends: a new holder's record (ClusterLive) waits for that commit, and refuses every
+ * commit of the old holder after its own.
+ */
+export const holds = (sql: SqlClient.SqlClient, fence: SingletonFence) =>
+  sql<{ readonly held: number }>`SELECT 1 AS held FROM switchboard_singletons
+    WHERE name = ${fence.singleton} AND holder = ${fence.holder} FOR SHARE`.pipe(Effect.map((rows) => rows.length > 0))
 
 /** Inserts or replaces one checkpoint (run by the caller, inside its transaction when it has one). */
 export const upsert = (sql: SqlClient.SqlClient, commit: CheckpointCommit) =>

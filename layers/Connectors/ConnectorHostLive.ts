@@ -12,7 +12,7 @@
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Array as Arr, Config, Effect, Either, Layer, Option } from "effect"
-import { Cluster } from "../../services/Cluster.js"
+import { Cluster, singletonName } from "../../services/Cluster.js"
 import {
   ConnectorConfig,
   connectorConfig,
@@ -144,13 +144,19 @@ const hostedLayer = (hosted: HostedConnector, entry: RunnableSource) => {
   const { config, connectorType } = hosted
   return hostedRuntime(hosted).pipe(
     Layer.provide(Layer.mergeAll(entry.source.layer, FilesLive(ownerOf(connectorType, entry))).pipe(
-      Layer.provideMerge(
-        InProcessSwitchboardClient.layer(InProcessSwitchboardClient.principalFor(connectorType, {
-          channel: entry.source.channel,
-          provider: entry.source.provider,
-          endpoint_identity: config.endpointIdentity
-        }))
-      )
+      Layer.provideMerge(Layer.unwrapEffect(Effect.map(Cluster, (cluster) =>
+        InProcessSwitchboardClient.layer(
+          InProcessSwitchboardClient.principalFor(connectorType, {
+            channel: entry.source.channel,
+            provider: entry.source.provider,
+            endpoint_identity: config.endpointIdentity
+          }),
+          // its checkpoint commits only while this process holds its singleton (the one hostedRuntime registers)
+          {
+            singleton: singletonName({ _tag: "Connector", connectorType, endpointIdentity: config.endpointIdentity }),
+            holder: cluster.holder
+          }
+        ))))
     )),
     Layer.provide(Layer.succeed(ConnectorConfig, config)),
     Layer.provide(Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)),

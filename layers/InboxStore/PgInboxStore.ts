@@ -4,7 +4,7 @@
  */
 import { SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Metric, Option } from "effect"
 import {
   type InboxRecord,
   InboxStore,
@@ -12,7 +12,8 @@ import {
   type InsertOutcome,
   type NewInboxRow
 } from "../../services/InboxStore.js"
-import type { CheckpointCommit } from "../../services/ConnectorCheckpoints.js"
+import type { CheckpointCommit, SingletonFence } from "../../services/ConnectorCheckpoints.js"
+import { fencedCommits } from "../../src/metrics/Metrics.js"
 import * as PgConnectorCheckpoints from "../ConnectorCheckpoints/PgConnectorCheckpoints.js"
 import * as SqlFailure from "../Database/SqlFailure.js"
 
@@ -170,12 +171,23 @@ export const make = Effect.gen(function*() {
 
   const insertMany = (rows: ReadonlyArray<NewInboxRow>) => guard(insertUnguarded(rows, false))
 
+  /** A fenced commit is refused whole (nothing stored) when its process no longer holds the singleton. */
+  const fenced = (fence: SingletonFence) =>
+    Effect.zipRight(
+      Metric.increment(Metric.tagged(fencedCommits, "singleton", fence.singleton)),
+      Effect.fail(unavailable(`${fence.singleton} is held by another runner now: this runner's commits are refused until the cluster stops it here`))
+    )
+
   const insertManyWithCheckpoint = (rows: ReadonlyArray<NewInboxRow>, checkpoint: CheckpointCommit) =>
-    Effect.zipWith(
-      insertUnguarded(rows, true),
-      PgConnectorCheckpoints.upsert(sql, checkpoint),
-      (outcomes, stored) => ({ outcomes, checkpoint: stored })
-    ).pipe(sql.withTransaction, guard)
+    Effect.gen(function*() {
+      // First, so that the share lock on the holder's row is taken before any row is written.
+      if (checkpoint.fence !== undefined && !(yield* PgConnectorCheckpoints.holds(sql, checkpoint.fence))) {
+        return yield* fenced(checkpoint.fence)
+      }
+      const outcomes = yield* insertUnguarded(rows, true)
+      const stored = yield* PgConnectorCheckpoints.upsert(sql, checkpoint)
+      return { outcomes, checkpoint: stored }
+    }).pipe(sql.withTransaction, guard)
 
   const insert = (row: NewInboxRow) => Effect.map(insertMany([row]), (outcomes) => outcomes[0]!)
 

@@ -21,7 +21,7 @@ import { dedupeKey } from "../../src/ingest/DedupeKey.js"
 import * as RequestIds from "../../src/ingest/RequestIds.js"
 import { validateCheckpoint, validateCheckpointKey, validateEnvelope } from "../../src/ingest/Validate.js"
 import { type CheckpointAnswer, describeKey } from "../../src/domain/Checkpoint.js"
-import { ConnectorCheckpoints } from "../../services/ConnectorCheckpoints.js"
+import { ConnectorCheckpoints, type SingletonFence } from "../../services/ConnectorCheckpoints.js"
 import { jsonBytes } from "../../src/domain/Text.js"
 import * as IngestMetrics from "../../src/metrics/IngestMetrics.js"
 import * as IngestSpans from "../../src/tracing/IngestSpans.js"
@@ -210,7 +210,12 @@ export const make = (options: Options = defaults) =>
     const accept = (input: unknown, principal: Principal) =>
       Effect.flatMap(IngestSpans.forEnvelope(input), (span) => IngestSpans.withSpan(acceptUntraced(input, principal), "Ingest.accept", span))
 
-    const acceptBatchUntraced = Effect.fnUntraced(function*(inputs: ReadonlyArray<unknown>, principal: Principal, checkpointInput?: unknown) {
+    const acceptBatchUntraced = Effect.fnUntraced(function*(
+      inputs: ReadonlyArray<unknown>,
+      principal: Principal,
+      checkpointInput?: unknown,
+      fence?: SingletonFence
+    ) {
       yield* Effect.tapError(checkRole(principal), () => rejectedInputs(inputs))
       // With a checkpoint the batch may be empty: the cursor moved past events that were all skipped.
       const least = checkpointInput === undefined ? 1 : 0
@@ -234,7 +239,10 @@ export const make = (options: Options = defaults) =>
       const write = Option.match(checkpoint, {
         onNone: () => store.insertMany(rows),
         onSome: (input) =>
-          Effect.map(store.insertManyWithCheckpoint(rows, { input, by: principal.token_id }), (written) => written.outcomes)
+          Effect.map(
+            store.insertManyWithCheckpoint(rows, { input, by: principal.token_id, ...(fence === undefined ? {} : { fence }) }),
+            (written) => written.outcomes
+          )
       })
       const outcomes = yield* admitted(write).pipe(
         SqlFailure.within(options.deadline, () => new InboxUnavailable({ message: deadlineMessage })),
@@ -266,9 +274,9 @@ export const make = (options: Options = defaults) =>
     })
 
     /** The span links each envelope's trace (a batch has one parent: the request). */
-    const acceptBatch = (inputs: ReadonlyArray<unknown>, principal: Principal, checkpoint?: unknown) =>
+    const acceptBatch = (inputs: ReadonlyArray<unknown>, principal: Principal, checkpoint?: unknown, fence?: SingletonFence) =>
       Effect.flatMap(IngestSpans.forBatch(inputs), (span) =>
-        IngestSpans.withSpan(acceptBatchUntraced(inputs, principal, checkpoint), "Ingest.acceptBatch", span))
+        IngestSpans.withSpan(acceptBatchUntraced(inputs, principal, checkpoint, fence), "Ingest.acceptBatch", span))
 
     const getCheckpoint = (keyInput: unknown, principal: Principal) =>
       Effect.gen(function*() {

@@ -88,8 +88,8 @@ export const instrument = (service: IngestService): IngestService => ({
       )
     ),
   getCheckpoint: service.getCheckpoint,
-  acceptBatch: (inputs, principal, checkpoint) =>
-    timed("batch", service.acceptBatch(inputs, principal, checkpoint)).pipe(
+  acceptBatch: (inputs, principal, checkpoint, fence) =>
+    timed("batch", service.acceptBatch(inputs, principal, checkpoint, fence)).pipe(
       Effect.tap((answer: BatchAnswer) =>
         countAll(answer.results.map((r, i) =>
           [r.status === "rejected" ? "rejected" : r.duplicate ? "duplicate" : "accepted", channelOf(inputs[i])] as const

@@ -113,6 +113,16 @@ export const shardsHeld = Metric.gauge("switchboard_cluster_shards_held", {
   description: "Cluster shards this hub holds (each carries some of the singletons)"
 })
 
+/**
+ * Checkpoint commits refused because this runner is no longer the singleton's recorded holder (another runner
+ * took the hosted connector over), by `singleton`; the batch was not stored and the connector retries until
+ * the cluster stops it here.
+ */
+export const fencedCommits = Metric.counter("switchboard_cluster_fenced_commits_total", {
+  description: "Checkpoint commits refused: another runner holds the connector's singleton now",
+  incremental: true
+})
+
 /** Restarts of a cluster singleton after it failed, by `singleton` (names from the hub's own configuration). */
 export const singletonRestarts = Metric.counter("switchboard_cluster_singleton_restarts_total", {
   description: "Times a cluster singleton failed on this hub and was started again",

@@ -53,7 +53,7 @@ layer(Env, { excludeTestServices: true, timeout: 120_000 })("checkpoints CLI", (
       assert.include(first.stderr, "a running connector overwrites this cursor", "the warning goes to stderr")
 
       const sql = yield* SqlClient.SqlClient
-      yield* sql`INSERT INTO switchboard_singletons (name, runner, started_at) VALUES ('connector:telegram:round-bot', '127.0.0.1:7501', now())`
+      yield* sql`INSERT INTO switchboard_singletons (name, runner, holder, started_at) VALUES ('connector:telegram:round-bot', '127.0.0.1:7501', '127.0.0.1:7501/test', now())`
 
       const second = yield* cli("set", "telegram", "round-bot", "--cursor", '{"last_update_id":42}', "--json")
       assert.strictEqual(second.exitCode, 0, second.stderr)

@@ -4,9 +4,10 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect, Random } from "effect"
+import { Effect, Metric, Random } from "effect"
 import * as Live from "../../layers/Live.js"
 import { Ingest } from "../../services/Ingest.js"
+import { fencedCommits } from "../../src/metrics/Metrics.js"
 import type { Principal } from "../../src/domain/Principal.js"
 import { sample } from "../support/Fixtures.js"
 import * as TestDatabase from "../support/TestDatabase.js"
@@ -107,6 +108,45 @@ layer(Live.appLayer(testConfig, TestDatabase.layer), { excludeTestServices: true
         assert.strictEqual(read._tag, "Forbidden")
         const badKey = yield* Effect.flip(ingest.getCheckpoint({ connector_type: "sandbox" }, scoped(run)))
         assert.strictEqual(badKey._tag, "ValidationError")
+      }))
+
+    it.effect("a fenced commit stores only while its process is the singleton's recorded holder; a stale holder's batch is refused whole", () =>
+      Effect.gen(function*() {
+        const ingest = yield* Ingest
+        const sql = yield* SqlClient.SqlClient
+        const run = yield* runId
+        const who = scoped(run)
+        const singleton = `connector:sandbox:${run}`
+        const fenceOf = (holder: string) => ({ singleton, holder })
+        const cursor = Effect.map(ingest.getCheckpoint(key(run), who), (a) => a.checkpoint?.cursor)
+        const holderIs = (holder: string) =>
+          sql`INSERT INTO switchboard_singletons (name, runner, holder, started_at) VALUES (${singleton}, 'r', ${holder}, now())
+            ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder`
+        const refusedWith = (holder: string, ids: ReadonlyArray<string>, next: number) =>
+          Effect.map(
+            Effect.flip(ingest.acceptBatch(ids.map((id) => sample(id, { endpoint_identity: run })), who, checkpoint(run, { next }), fenceOf(holder))),
+            (e) => [e._tag, e.message.includes(`${singleton} is held by another runner now`)]
+          )
+
+        // Never recorded: no holder to be.
+        assert.deepStrictEqual(yield* refusedWith("a/1", ["1"], 2), ["Unavailable", true])
+        yield* holderIs("a/1")
+        const first = yield* ingest.acceptBatch([sample("1", { endpoint_identity: run })], who, checkpoint(run, { next: 2 }), fenceOf("a/1"))
+        assert.strictEqual(first.accepted, 1)
+        // Another process took the connector over: the old one's next batch and cursor are refused together.
+        yield* holderIs("b/2")
+        assert.deepStrictEqual(yield* refusedWith("a/1", ["2", "3"], 4), ["Unavailable", true])
+        assert.deepStrictEqual([yield* rowsOf(run), yield* cursor], [1, { next: 2 }])
+        const fenced = yield* Metric.value(Metric.tagged(fencedCommits, "singleton", singleton))
+        assert.strictEqual(fenced.count, 2)
+        // The new holder resumes where the last commit ended.
+        const second = yield* ingest.acceptBatch(
+          [sample("2", { endpoint_identity: run }), sample("3", { endpoint_identity: run })],
+          who,
+          checkpoint(run, { next: 4 }),
+          fenceOf("b/2")
+        )
+        assert.deepStrictEqual([second.accepted, yield* rowsOf(run), yield* cursor], [2, 3, { next: 4 }])
       }))
   }
 )
