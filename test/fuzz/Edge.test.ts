@@ -1,6 +1,7 @@
 /**
  * Fuzz at the HTTP edge, on both databases: thousands of mutated requests (REST single and batch, RPC,
- * JSON-RPC, heartbeat, Telegram webhook) sent concurrently with valid traffic. Asserts zero 5xx, zero
+ * JSON-RPC, heartbeat, Telegram webhook, batches with a checkpoint and GetCheckpoint) sent concurrently with
+ * valid traffic. Asserts zero 5xx, zero
  * hangs, every 4xx a JSON body naming its cause, and every valid envelope accepted exactly once.
  * Seeded: a failure prints its seed; `SWITCHBOARD_FUZZ_SEED=<n>` replays it.
  */
@@ -107,6 +108,39 @@ const probesFor = (token: string, run: string, counts: { readonly single: number
       path: "/rpc",
       headers: { ...auth, "content-type": "application/ndjson" },
       body: `${mutate({ _tag: "Request", id: String(i), tag: "Ingest", payload: envelope(300_000 + i), headers: [] }, m)}\n`
+    }))
+  // Hub-held checkpoints (issue 15): a batch committing a cursor, and reading one back, over both RPC edges.
+  const checkpoint = (i: number) => ({
+    connector_type: "sandbox",
+    source: { channel: "sandbox", provider: "sandbox", endpoint_identity: `${run}-cp-${i % 5}` },
+    cursor: { next: i, page: ["a", { deep: [i] }] }
+  })
+  sampleMutations(counts.other, 8).forEach((m, i) =>
+    probes.push({
+      endpoint: "POST /jsonrpc IngestBatch+checkpoint",
+      path: "/jsonrpc",
+      headers: auth,
+      body: mutate({ jsonrpc: "2.0", id: i, method: "IngestBatch", params: { envelopes: [envelope(400_000 + i)], checkpoint: checkpoint(i) } }, m)
+    }))
+  sampleMutations(counts.other, 9).forEach((m, i) =>
+    probes.push({
+      endpoint: "POST /jsonrpc GetCheckpoint",
+      path: "/jsonrpc",
+      headers: auth,
+      body: mutate({ jsonrpc: "2.0", id: i, method: "GetCheckpoint", params: { key: { connector_type: "sandbox", source: checkpoint(i).source } } }, m)
+    }))
+  sampleMutations(counts.other, 10).forEach((m, i) =>
+    probes.push({
+      endpoint: "POST /rpc IngestBatch+checkpoint",
+      path: "/rpc",
+      headers: { ...auth, "content-type": "application/ndjson" },
+      body: `${mutate({
+        _tag: "Request",
+        id: String(i),
+        tag: "IngestBatch",
+        payload: { envelopes: [envelope(500_000 + i)], checkpoint: checkpoint(i) },
+        headers: []
+      }, m)}\n`
     }))
   sampleMutations(counts.other, 7).forEach((m, i) =>
     probes.push({
