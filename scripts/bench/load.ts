@@ -56,7 +56,7 @@ const load = Command.make("load", options, (o) =>
     const perServer = Math.max(1, Math.ceil(o.concurrency / urls.length))
     const pools = yield* Effect.acquireRelease(
       Effect.sync(() => urls.map((url) => new Pool(url, { connections: perServer, pipelining: 1, keepAliveTimeout: 60_000 }))),
-      (ps) => Effect.promise(() => Promise.all(ps.map((p) => p.close())))
+      (ps) => Effect.ignore(Effect.tryPromise({ try: () => Promise.all(ps.map((p) => p.close())), catch: (cause) => new RequestFailed({ label: labelOf(cause) }) }))
     )
     let turn = 0
     const workload = new Workload(o.mode, randomBytes(6).toString("hex"), o.batch)
