@@ -4,16 +4,20 @@
  * source face) and run like a built-in: the in-process client, its checkpoint in the hub, a cluster
  * singleton `connector:<id>:<endpoint>`. Whatever keeps one from running fails the start, one line each.
  */
-import { FileSystem } from "@effect/platform"
+import { FileSystem, HttpServer } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Option } from "effect"
 import * as Path from "node:path"
 import * as HostedConnectors from "../../layers/Connectors/ConnectorHostLive.js"
+import { HostedConnectors as HostedConnectorsTag } from "../../services/ConnectorConfig.js"
+import * as PushRoutes from "../../src/http/PushRoutes.js"
+import * as HttpHub from "../../src/http/Server.js"
 import { Cluster } from "../../services/Cluster.js"
 import { ConnectorRegistry, type RegisterInput } from "../../services/ConnectorRegistry.js"
 import { PushReceivers } from "../../services/PushReceivers.js"
+import { request } from "../support/Http.js"
 import * as TestHub from "../support/TestHub.js"
 import { eventually, hubCheckpointNext, inbox } from "./Inbox.js"
 
@@ -175,5 +179,46 @@ layer(Layer.merge(TestHub.layer, NodeContext.layer), { excludeTestServices: true
         }),
         ["COUNTER_B_CONNECTOR_ENDPOINT_IDENTITY: another counter connector already serves \"same\""]
       )
+    }))
+
+  it.scoped("a hosted registered source's declared webhook is served: its sender checked first, its update stored once", () =>
+    Effect.gen(function*() {
+      yield* register({ connector_id: "counter", module: COUNTER })
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped({ prefix: "hosted-registered-push-" })
+      const vars = {
+        ...quiet,
+        SWITCHBOARD_CONNECTORS: "counter",
+        COUNTER_CONNECTOR_ENDPOINT_IDENTITY: "reg-push",
+        COUNTER_TOTAL: "0",
+        COUNTER_PUSH_SECRET: "s3cret",
+        SWITCHBOARD_DATA_DIR: dir
+      }
+      const served = HttpHub.serve(PushRoutes.layer, { host: "127.0.0.1", port: 0 }).pipe(
+        Layer.provide(Layer.effect(HostedConnectorsTag, HostedConnectors.checkHostedEntries))
+      )
+      const context = yield* Layer.build(Layer.merge(HostedConnectors.layer, served)).pipe(Effect.withConfigProvider(env(vars)))
+      const server = Context.get(context, HttpServer.HttpServer)
+      const url = server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : assert.fail("no TCP address")
+      const post = (endpoint: string, headers: Record<string, string>, body: string) =>
+        Effect.map(
+          request(`${url}/counter/${endpoint}/push`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }),
+          (res) => res.status
+        )
+      const secret = { "x-counter-secret": "s3cret" }
+      assert.deepStrictEqual(
+        [
+          yield* post("reg-push", {}, `{"n":7000}`),
+          yield* post("reg-push", { "x-counter-secret": "wrong" }, `{"n":7000}`),
+          yield* post("elsewhere", secret, `{"n":7000}`),
+          yield* post("reg-push", secret, JSON.stringify({ n: 7001, pad: "x".repeat(2000) })),
+          yield* post("reg-push", secret, "{not json")
+        ],
+        [401, 401, 404, 413, 400]
+      )
+      assert.deepStrictEqual(yield* inbox("reg-push"), { n: 0, distinct_ids: 0, low: null, high: null })
+      assert.strictEqual(yield* post("reg-push", secret, `{"n":7000}`), 202)
+      assert.strictEqual(yield* post("reg-push", secret, `{"n":7000}`), 202)
+      assert.deepStrictEqual(yield* inbox("reg-push"), { n: 1, distinct_ids: 1, low: 7000, high: 7000 })
     }))
 })
