@@ -24,7 +24,7 @@ export const builtins: ReadonlyArray<ConnectorDefinition<BuiltinHost, ActionsHos
 ]
 
 /** Source counters every runtime may report (reasons that are not a short word are folded into `other`). */
-const RUNTIME_COUNTERS = ["cursor_resets", "skipped.other", "degraded.other"]
+export const RUNTIME_COUNTERS = ["cursor_resets", "skipped.other", "degraded.other"]
 
 /** Per source type, the heartbeat source counters /metrics exports (any other name stays in the registry row only). */
 export const exportedSourceCounters: Readonly<Record<string, ReadonlyArray<string>>> = Object.fromEntries(

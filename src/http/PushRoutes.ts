@@ -5,11 +5,11 @@
  * it came (its checks, body caps, answers and logs are the endpoint's own).
  */
 import { HttpLayerRouter } from "@effect/platform"
-import { Array as Arr, Effect, Option } from "effect"
+import { Effect } from "effect"
+import * as HostedDefinitions from "../connectors/HostedDefinitions.js"
 import { builtins } from "../connectors/Registry.js"
-import { ConnectorConfigInvalid, HostedConnectors } from "../../services/ConnectorConfig.js"
+import { ConnectorConfigInvalid } from "../../services/ConnectorConfig.js"
 import type { ConnectorDefinition, PushEndpoint } from "../../services/ConnectorDefinition.js"
-import { ConnectorRegistry } from "../../services/ConnectorRegistry.js"
 
 /** What is wrong with the push paths of `definitions` (declared twice, or without `:endpoint`), if anything. */
 export const problemOf = (definitions: ReadonlyArray<ConnectorDefinition<unknown>>): string | undefined => {
@@ -48,16 +48,7 @@ export const layerFor = (definitions: ReadonlyArray<ConnectorDefinition<unknown>
  */
 export const layer = HttpLayerRouter.use((router) =>
   Effect.gen(function*() {
-    const hosted = yield* Effect.serviceOption(HostedConnectors)
-    const registry = yield* Effect.serviceOption(ConnectorRegistry)
-    const registered = yield* Option.match(Option.all([hosted, registry]), {
-      onNone: () => Effect.succeed([]),
-      onSome: ([h, r]) =>
-        Effect.map(
-          Effect.forEach(Arr.dedupe(h.registered.map((e) => e.connectorType)), (id) => Effect.option(r.load(id))),
-          Arr.getSomes
-        )
-    })
+    const registered = yield* HostedDefinitions.registeredHosted
     const definitions = [...builtins, ...registered.filter((d) => (d.source?.push ?? []).length > 0)]
     const problem = problemOf(definitions)
     if (problem !== undefined) {

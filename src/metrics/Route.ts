@@ -12,6 +12,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, Metric, Ref } from "effect"
 import { Cluster } from "../../services/Cluster.js"
 import { Dashboard } from "../../services/Dashboard.js"
+import * as HostedDefinitions from "../connectors/HostedDefinitions.js"
 import { exportedSourceCounters } from "../connectors/Registry.js"
 import * as ConnectorSeries from "./ConnectorSeries.js"
 import { connectorsByLiveness, connectorSourceCounters, dbConnections, dbPoolMax, labelValuesFolded } from "./Metrics.js"
@@ -25,6 +26,11 @@ export const layer = HttpLayerRouter.use((router) =>
     const cluster = yield* Cluster
     const sql = yield* PgClient.PgClient
     const reportedSkips = yield* Ref.make<ReadonlySet<string>>(new Set())
+    // The built-ins' declared counters, and those of the registered sources this hub hosts.
+    const exported: Readonly<Record<string, ReadonlyArray<string>>> = {
+      ...Object.fromEntries((yield* HostedDefinitions.registeredHosted).map((d) => [d.id, HostedDefinitions.exportableCounters(d)])),
+      ...exportedSourceCounters
+    }
 
     const connections = sql<{ readonly state: string | null; readonly n: string }>`
       SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM pg_stat_activity
@@ -36,7 +42,7 @@ export const layer = HttpLayerRouter.use((router) =>
       SELECT r.connector_type, c.key AS counter, sum(LEAST((c.value)::numeric, 9007199254740991)) AS n
       FROM connector_registry r, jsonb_each(r.source_counters) c
       WHERE r.source_counters IS NOT NULL AND jsonb_typeof(c.value) = 'number'
-        AND r.connector_type IN ${sql.in(Object.keys(exportedSourceCounters))}
+        AND r.connector_type IN ${sql.in(Object.keys(exported))}
       GROUP BY 1, 2`
 
     const refresh = Effect.gen(function*() {
@@ -47,7 +53,7 @@ export const layer = HttpLayerRouter.use((router) =>
         Metric.set(Metric.tagged(connectorsByLiveness, "liveness", liveness), n), { discard: true })
       const counted = yield* sourceCounters
       yield* Effect.forEach(counted, (r) =>
-        exportedSourceCounters[r.connector_type]?.includes(r.counter) === true
+        exported[r.connector_type]?.includes(r.counter) === true
           ? Metric.set(
             Metric.tagged(Metric.tagged(connectorSourceCounters, "connector_type", r.connector_type), "counter", r.counter),
             Math.min(Number(r.n), Number.MAX_SAFE_INTEGER)

@@ -13,6 +13,9 @@ import * as Path from "node:path"
 import * as HostedConnectors from "../../layers/Connectors/ConnectorHostLive.js"
 import { HostedConnectors as HostedConnectorsTag } from "../../services/ConnectorConfig.js"
 import * as PushRoutes from "../../src/http/PushRoutes.js"
+import * as MetricsRoute from "../../src/metrics/Route.js"
+import * as HostedDefinitions from "../../src/connectors/HostedDefinitions.js"
+import Counter from "../fixtures/sdk/CounterSource.js"
 import * as HttpHub from "../../src/http/Server.js"
 import { Cluster } from "../../services/Cluster.js"
 import { ConnectorRegistry, type RegisterInput } from "../../services/ConnectorRegistry.js"
@@ -181,7 +184,7 @@ layer(Layer.merge(TestHub.layer, NodeContext.layer), { excludeTestServices: true
       )
     }))
 
-  it.scoped("a hosted registered source's declared webhook is served: its sender checked first, its update stored once", () =>
+  it.scoped("a hosted registered source's declared webhook is served (its sender checked first, its update stored once) and its counters exported", () =>
     Effect.gen(function*() {
       yield* register({ connector_id: "counter", module: COUNTER })
       const fs = yield* FileSystem.FileSystem
@@ -194,7 +197,7 @@ layer(Layer.merge(TestHub.layer, NodeContext.layer), { excludeTestServices: true
         COUNTER_PUSH_SECRET: "s3cret",
         SWITCHBOARD_DATA_DIR: dir
       }
-      const served = HttpHub.serve(PushRoutes.layer, { host: "127.0.0.1", port: 0 }).pipe(
+      const served = HttpHub.serve(Layer.merge(PushRoutes.layer, MetricsRoute.layer), { host: "127.0.0.1", port: 0 }).pipe(
         Layer.provide(Layer.effect(HostedConnectorsTag, HostedConnectors.checkHostedEntries))
       )
       const context = yield* Layer.build(Layer.merge(HostedConnectors.layer, served)).pipe(Effect.withConfigProvider(env(vars)))
@@ -220,5 +223,21 @@ layer(Layer.merge(TestHub.layer, NodeContext.layer), { excludeTestServices: true
       assert.strictEqual(yield* post("reg-push", secret, `{"n":7000}`), 202)
       assert.strictEqual(yield* post("reg-push", secret, `{"n":7000}`), 202)
       assert.deepStrictEqual(yield* inbox("reg-push"), { n: 1, distinct_ids: 1, low: 7000, high: 7000 })
+
+      // Its latest heartbeat's source counters: the declared and the runtime's are exported, another name is not.
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`INSERT INTO connector_registry (connector_type, endpoint_identity, first_seen_at, source_counters)
+        VALUES ('counter', 'reg-push', now(), ${JSON.stringify({ pushed: 2, "skipped.other": 3, undeclared: 9 })}::jsonb)`
+      const metrics = yield* request(`${url}/metrics`)
+      const line = (counter: string) =>
+        String(metrics.body).split("\n").find((l) => l.startsWith(`switchboard_connector_source_counter{`) && l.includes(`connector_type="counter"`) && l.includes(`counter="${counter}"`))
+      assert.deepStrictEqual([line("pushed")?.split(" ").at(-1), line("skipped.other")?.split(" ").at(-1), line("undeclared")], ["2", "3", undefined])
     }))
+
+  it("a registered source's declared counters are exported only under names a heartbeat may carry, at most 32", () => {
+    const declared = ["pushed", "Not A Label", "skipped.spam", ...Array.from({ length: 40 }, (_, i) => `c${i}`)]
+    const exported = HostedDefinitions.exportableCounters({ ...Counter, source: { ...Counter.source!, sourceCounters: declared } })
+    assert.deepStrictEqual(exported.slice(0, 5), ["cursor_resets", "skipped.other", "degraded.other", "pushed", "skipped.spam"])
+    assert.strictEqual(exported.length, 3 + 32)
+  })
 })
