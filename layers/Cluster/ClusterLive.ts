@@ -128,7 +128,7 @@ const make = (settings: ClusterSettings) =>
     /**
      * This process as the singleton's holder (and where it runs, for the dashboard and `checkpoints list`),
      * before it runs: the row lock of this update waits for a checkpoint commit of the previous holder in
-     * flight, and every later one of that holder is refused (PgConnectorCheckpoints.fenced). Retried until
+     * flight, and every later one of that holder is refused (PgConnectorCheckpoints.holds). Retried until
      * the database takes it: running without it, its own commits would be refused.
      */
     const record = (name: string) =>
